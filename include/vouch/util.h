@@ -1,0 +1,38 @@
+/* vouch — small helpers every tool needs: hex, time, wiping secrets.
+ *
+ * Argument order everywhere in libvouch: outputs first, then inputs; every length right after its pointer.
+ */
+#ifndef VOUCH_UTIL_H
+#define VOUCH_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Decodes hex text into out. Accepts an optional "0x"/"0X" prefix, either case, and ASCII whitespace
+ * (space, tab, CR, LF) anywhere between digit pairs. Writes the byte count to *out_len.
+ * Returns 0, VOUCH_E_HEX (odd digit count or a non-hex character) or VOUCH_E_LIMIT (out too small).
+ * out may alias hex: decoding never writes ahead of what it has read. */
+int vouch_hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *hex, size_t hex_len);
+
+/* Writes 2*len lowercase hex digits and a NUL into out (which holds 2*len+1 bytes). */
+void vouch_hex_encode(char *out, const uint8_t *in, size_t len);
+
+/* Overwrites len bytes at p with zeros in a way the compiler may not remove. Use on every buffer that held
+ * a secret, on every exit path. */
+void vouch_wipe(void *p, size_t len);
+
+/* Parses an RFC 3339 UTC date as Intel writes them ("2025-07-19T10:00:35Z", optional fraction, 'Z' or
+ * "+00:00") into Unix seconds. Returns 0 or VOUCH_E_TIME. */
+int vouch_time_parse(int64_t *out, const char *s, size_t len);
+
+/* Formats Unix seconds as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
+void vouch_time_format(char *out, int64_t t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

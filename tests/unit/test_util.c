@@ -1,0 +1,144 @@
+/* Hex, time, the bounds-checked reader and the error table. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "test.h"
+#include "vouch/util.h"
+
+static void hex_decodes_with_prefix_case_and_whitespace(void)
+{
+	uint8_t out[8];
+	size_t n;
+	CHECK_OK(vouch_hex_decode(out, sizeof out, &n, " 0xDEad be\nEF\r\n", 15));
+	CHECK_INT(n, 4);
+	CHECK_HEX(out, 4, "deadbeef");
+	CHECK_OK(vouch_hex_decode(out, sizeof out, &n, "", 0));
+	CHECK_INT(n, 0);
+	CHECK_OK(vouch_hex_decode(out, sizeof out, &n, "0x", 2));
+	CHECK_INT(n, 0);
+}
+
+static void hex_rejects_odd_digits_bad_chars_and_overflow(void)
+{
+	uint8_t out[2];
+	size_t n = 99;
+	CHECK_ERR(vouch_hex_decode(out, sizeof out, &n, "abc", 3), VOUCH_E_HEX);
+	CHECK_INT(n, 0);
+	CHECK_ERR(vouch_hex_decode(out, sizeof out, &n, "zz", 2), VOUCH_E_HEX);
+	CHECK_ERR(vouch_hex_decode(out, sizeof out, &n, "a b", 3), VOUCH_E_HEX); /* split pair */
+	CHECK_ERR(vouch_hex_decode(out, sizeof out, &n, "0x0x00", 6), VOUCH_E_HEX);
+	CHECK_ERR(vouch_hex_decode(out, sizeof out, &n, "000000", 6), VOUCH_E_LIMIT);
+}
+
+static void hex_decodes_in_place(void)
+{
+	char buf[] = "0x00ff10";
+	size_t n;
+	CHECK_OK(vouch_hex_decode((uint8_t *)buf, sizeof buf, &n, buf, strlen(buf)));
+	CHECK_INT(n, 3);
+	CHECK_HEX((uint8_t *)buf, 3, "00ff10");
+}
+
+static void time_parses_rfc3339_as_intel_writes_it(void)
+{
+	int64_t t;
+	CHECK_OK(vouch_time_parse(&t, "2025-07-19T10:00:35Z", 20));
+	CHECK_INT(t, 1752919235);
+	CHECK_OK(vouch_time_parse(&t, "1970-01-01T00:00:00Z", 20));
+	CHECK_INT(t, 0);
+	CHECK_OK(vouch_time_parse(&t, "2024-02-29T23:59:59.123Z", 24));
+	CHECK_INT(t, 1709251199);
+	CHECK_OK(vouch_time_parse(&t, "2049-12-31T23:59:59+00:00", 25));
+	CHECK_INT(t, 2524607999);
+}
+
+static void time_rejects_malformed_and_impossible_dates(void)
+{
+	int64_t t = 7;
+	const char *bad[] = {"2025-07-19 10:00:35Z", "2025-07-19T10:00:35", "2025-13-01T00:00:00Z",
+			     "2023-02-29T00:00:00Z", "2025-07-19T24:00:00Z", "2025-07-19T10:00:35+01:00",
+			     "2025-07-19T10:00:35.Z", "2025-7-19T10:00:35Z", "20250719T100035Z"};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+		CHECK_ERR(vouch_time_parse(&t, bad[i], strlen(bad[i])), VOUCH_E_TIME);
+	CHECK_INT(t, 7);
+}
+
+static void time_formats_round_trip(void)
+{
+	char buf[21];
+	int64_t samples[] = {0, 951782400 /* 2000-02-29 */, 1752919235, 2524607999, 4102444800};
+	for (size_t i = 0; i < ARRAY_LEN(samples); i++) {
+		int64_t t;
+		vouch_time_format(buf, samples[i]);
+		CHECK_OK(vouch_time_parse(&t, buf, strlen(buf)));
+		CHECK_INT(t, samples[i]);
+	}
+	vouch_time_format(buf, 1752919235);
+	CHECK_STR(buf, "2025-07-19T10:00:35Z");
+}
+
+static void reader_stops_at_the_end_and_keeps_the_first_error(void)
+{
+	const uint8_t b[] = {1, 2, 3, 4, 5};
+	rd r = rd_init(b, sizeof b);
+	CHECK_INT(rd_u16(&r, -1), 0x0201);
+	CHECK_INT(rd_left(&r), 3);
+	CHECK(rd_take(&r, 4, -2) == NULL);
+	CHECK_INT(r.err, -2);
+	CHECK_INT(rd_u16(&r, -3), 0); /* sticky: later reads yield zero and keep the first error */
+	CHECK_INT(r.err, -2);
+	CHECK_INT(rd_left(&r), 0);
+	rd e = rd_init(b, 0);
+	CHECK(rd_take(&e, 0, -1) != NULL || e.err == 0);
+	CHECK_INT(rd_u32(&e, -9), 0);
+	CHECK_INT(e.err, -9);
+}
+
+static void constant_time_helpers_compare_correctly(void)
+{
+	uint8_t a[4] = {1, 2, 3, 4}, b[4] = {1, 2, 3, 4}, z[4] = {0};
+	CHECK(ct_eq(a, b, 4));
+	b[3] ^= 0x80;
+	CHECK(!ct_eq(a, b, 4));
+	CHECK(all_zero(z, 4));
+	z[0] = 1;
+	CHECK(!all_zero(z, 4));
+	vouch_wipe(a, sizeof a);
+	CHECK(all_zero(a, 4));
+}
+
+static void every_error_code_has_a_name_and_a_message(void)
+{
+	/* Walk the whole negative range: every code the table knows round-trips its name, unknown ones say so. */
+	int known = 0;
+	for (int e = 0; e >= -700; e--) {
+		const char *name = vouch_errname(e);
+		if (strcmp(name, "VOUCH_E_UNKNOWN") == 0) {
+			CHECK_STR(vouch_strerror(e), "unknown error");
+			continue;
+		}
+		known++;
+		CHECK(strncmp(name, "VOUCH_", 6) == 0);
+		CHECK(strlen(vouch_strerror(e)) > 3);
+	}
+	CHECK(known > 90);
+	CHECK_STR(vouch_errname(VOUCH_E_CRL_EXPIRED), "VOUCH_E_CRL_EXPIRED");
+	CHECK_STR(vouch_strerror(VOUCH_E_NO_TCB_LEVEL), "No matching TCB level found");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test tests[] = {
+		T(hex_decodes_with_prefix_case_and_whitespace),
+		T(hex_rejects_odd_digits_bad_chars_and_overflow),
+		T(hex_decodes_in_place),
+		T(time_parses_rfc3339_as_intel_writes_it),
+		T(time_rejects_malformed_and_impossible_dates),
+		T(time_formats_round_trip),
+		T(reader_stops_at_the_end_and_keeps_the_first_error),
+		T(constant_time_helpers_compare_correctly),
+		T(every_error_code_has_a_name_and_a_message),
+	};
+	return test_main(argc, argv, tests, ARRAY_LEN(tests));
+}

@@ -115,6 +115,10 @@ int vouch_quote_parse(vouch_quote *out, const uint8_t *buf, size_t len);
  * Decodes hex in place and writes the binary length to *out_len. Returns 0 or VOUCH_E_HEX. */
 int vouch_quote_unhex(uint8_t *buf, size_t len, size_t *out_len);
 
+/* Every field of a parsed quote as one JSON object (malloc'd, NUL-terminated; free()): header, body type,
+ * report, signature data with the QE report and certification data. NULL when out of memory. */
+char *vouch_quote_json(const vouch_quote *q);
+
 /* Name of a body type as used in dcap-qvl's JSON ("SgxEnclave", "TD10", "TD15"). */
 const char *vouch_body_name(vouch_body_type t);
 

@@ -1,4 +1,5 @@
-/* Names for statuses and checks, and the verdict as JSON. */
+/* Quotes and verdicts as JSON (jansson). Byte fields are lowercase hex; names follow dcap-qvl's JSON. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <jansson.h>
@@ -6,85 +7,6 @@
 #include "internal.h"
 #include "vouch/dcap.h"
 #include "vouch/util.h"
-
-static const char *const STATUS[] = {
-	"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
-	"OutOfDate", "OutOfDateConfigurationNeeded", "Revoked", "Unknown",
-};
-
-const char *vouch_tcb_status_name(vouch_tcb_status s)
-{
-	return (unsigned)s < ARRAY_LEN(STATUS) ? STATUS[s] : "Unknown";
-}
-
-int vouch_tcb_status_parse(vouch_tcb_status *out, const char *name, size_t len)
-{
-	for (size_t i = 0; i < ARRAY_LEN(STATUS); i++)
-		if (strlen(STATUS[i]) == len && memcmp(STATUS[i], name, len) == 0) {
-			*out = (vouch_tcb_status)i;
-			return 0;
-		}
-	return VOUCH_E_ARG;
-}
-
-static const char *const CHECKS[VOUCH_CHECK_COUNT] = {
-	[VOUCH_CHECK_ROOT_ANCHOR] = "root.anchor",
-	[VOUCH_CHECK_CRL_DECODE] = "crl.decode",
-	[VOUCH_CHECK_ROOT_CRL] = "root.crl",
-	[VOUCH_CHECK_QUOTE_DECODE] = "quote.decode",
-	[VOUCH_CHECK_QUOTE_HEADER] = "quote.header",
-	[VOUCH_CHECK_TCB_INFO_DECODE] = "tcb_info.decode",
-	[VOUCH_CHECK_TCB_INFO_VALIDITY] = "tcb_info.validity",
-	[VOUCH_CHECK_TCB_INFO_CHAIN] = "tcb_info.issuer_chain",
-	[VOUCH_CHECK_TCB_INFO_SIGNATURE] = "tcb_info.signature",
-	[VOUCH_CHECK_QE_ID_DECODE] = "qe_identity.decode",
-	[VOUCH_CHECK_QE_ID_VALIDITY] = "qe_identity.validity",
-	[VOUCH_CHECK_QE_ID_CHAIN] = "qe_identity.issuer_chain",
-	[VOUCH_CHECK_QE_ID_SIGNATURE] = "qe_identity.signature",
-	[VOUCH_CHECK_QE_ID_TEE_TYPE] = "qe_identity.tee_type",
-	[VOUCH_CHECK_PCK_CHAIN] = "pck.chain",
-	[VOUCH_CHECK_PCK_REVOCATION] = "pck.revocation",
-	[VOUCH_CHECK_PCK_EXTENSION] = "pck.sgx_extension",
-	[VOUCH_CHECK_QE_REPORT_SIGNATURE] = "qe_report.signature",
-	[VOUCH_CHECK_QE_REPORT_BINDING] = "qe_report.key_binding",
-	[VOUCH_CHECK_QE_POLICY] = "qe_identity.policy",
-	[VOUCH_CHECK_QE_TCB] = "qe_identity.tcb_level",
-	[VOUCH_CHECK_QUOTE_SIGNATURE] = "quote.signature",
-	[VOUCH_CHECK_FMSPC] = "tcb.fmspc",
-	[VOUCH_CHECK_TCB_INFO_TEE_TYPE] = "tcb_info.tee_type",
-	[VOUCH_CHECK_TCB_LEVEL] = "tcb.level",
-	[VOUCH_CHECK_TDX_MODULE] = "tdx_module.identity",
-	[VOUCH_CHECK_TDX_MODULE_TCB] = "tdx_module.tcb_level",
-	[VOUCH_CHECK_TCB_STATUS] = "tcb.status",
-	[VOUCH_CHECK_DEBUG] = "report.debug",
-	[VOUCH_CHECK_SERVICE_TD] = "td.mr_service_td",
-	[VOUCH_CHECK_TD_ATTRIBUTES] = "td.attributes",
-	[VOUCH_CHECK_CRL_THIS_UPDATE] = "crl.this_update",
-	[VOUCH_CHECK_PCE_ID] = "tcb.pce_id",
-	[VOUCH_CHECK_QE_REPORT_PADDING] = "qe_report.report_data_padding",
-};
-
-const char *vouch_check_name(vouch_check_id id)
-{
-	return (unsigned)id < VOUCH_CHECK_COUNT ? CHECKS[id] : "?";
-}
-
-const char *vouch_check_state_name(vouch_check_state s)
-{
-	switch (s) {
-	case VOUCH_CHECK_PASS:
-		return "pass";
-	case VOUCH_CHECK_FAIL:
-		return "fail";
-	case VOUCH_CHECK_SKIPPED:
-		return "skipped";
-	case VOUCH_CHECK_NA:
-		return "n/a";
-	case VOUCH_CHECK_NOT_RUN:
-		break;
-	}
-	return "not run";
-}
 
 static json_t *hexj(const uint8_t *p, size_t n)
 {
@@ -138,6 +60,101 @@ static json_t *measurements(const vouch_quote *q)
 		json_object_set_new(m, "mr_service_td", hexj(t->mr_service_td, 48));
 	}
 	return m;
+}
+
+static json_t *sgx_report_json(const vouch_sgx_report *r)
+{
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:o, s:o}", "cpu_svn", hexj(r->cpu_svn, 16),
+			 "misc_select", hexj(r->raw + 16, 4), "reserved1", hexj(r->raw + 20, 28), "attributes",
+			 hexj(r->attributes, 16), "mr_enclave", hexj(r->mr_enclave, 32), "reserved2",
+			 hexj(r->raw + 96, 32), "mr_signer", hexj(r->mr_signer, 32), "isv_prod_id", r->isv_prod_id,
+			 "isv_svn", r->isv_svn, "reserved4", hexj(r->raw + 260, 60), "report_data",
+			 hexj(r->report_data, 64));
+}
+
+static json_t *td_report_json(const vouch_td_report *t)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "tee_tcb_svn", hexj(t->tee_tcb_svn, 16));
+	json_object_set_new(o, "mr_seam", hexj(t->mr_seam, 48));
+	json_object_set_new(o, "mr_signer_seam", hexj(t->mr_signer_seam, 48));
+	json_object_set_new(o, "seam_attributes", hexj(t->seam_attributes, 8));
+	json_object_set_new(o, "td_attributes", hexj(t->td_attributes, 8));
+	json_object_set_new(o, "xfam", hexj(t->xfam, 8));
+	json_object_set_new(o, "mr_td", hexj(t->mr_td, 48));
+	json_object_set_new(o, "mr_config_id", hexj(t->mr_config_id, 48));
+	json_object_set_new(o, "mr_owner", hexj(t->mr_owner, 48));
+	json_object_set_new(o, "mr_owner_config", hexj(t->mr_owner_config, 48));
+	for (int i = 0; i < 4; i++) {
+		char k[8];
+		snprintf(k, sizeof k, "rt_mr%d", i);
+		json_object_set_new(o, k, hexj(t->rtmr[i], 48));
+	}
+	json_object_set_new(o, "report_data", hexj(t->report_data, 64));
+	if (t->mr_service_td) {
+		json_object_set_new(o, "tee_tcb_svn2", hexj(t->tee_tcb_svn2, 16));
+		json_object_set_new(o, "mr_service_td", hexj(t->mr_service_td, 48));
+	}
+	return o;
+}
+
+/* Hex of arbitrary length (certification data can be kilobytes). */
+static json_t *hexlong(const uint8_t *p, size_t n)
+{
+	char *buf = malloc(2 * n + 1);
+	if (!buf)
+		return json_null();
+	vouch_hex_encode(buf, p, n);
+	json_t *s = json_stringn(buf, 2 * n);
+	free(buf);
+	return s;
+}
+
+char *vouch_quote_json(const vouch_quote *q)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	char tee[11];
+	snprintf(tee, sizeof tee, "0x%08x", q->tee_type);
+	json_object_set_new(o, "header",
+			    json_pack("{s:i, s:i, s:s, s:i, s:i, s:o, s:o}", "version", q->version,
+				      "attestation_key_type", q->att_key_type, "tee_type", tee, "qe_svn", q->qe_svn,
+				      "pce_svn", q->pce_svn, "qe_vendor_id", hexj(q->qe_vendor_id, 16), "user_data",
+				      hexj(q->user_data, 20)));
+	json_object_set_new(o, "body_type", json_string(vouch_body_name(q->body_type)));
+	json_object_set_new(o, "body_size", json_integer(q->body_size));
+	json_object_set_new(o, "report", q->body_type == VOUCH_BODY_SGX ? sgx_report_json(&q->sgx) : td_report_json(&q->td));
+	json_object_set_new(o, "signed_len", json_integer((json_int_t)q->signed_len));
+	json_t *a = json_object();
+	json_object_set_new(a, "signature_data_len", json_integer(q->sig_data_len));
+	json_object_set_new(a, "ecdsa_signature", hexj(q->signature, 64));
+	json_object_set_new(a, "ecdsa_attestation_key", hexj(q->attest_key, 64));
+	if (q->version != 3) {
+		json_object_set_new(a, "outer_cert_type", json_integer(q->outer_cert_type));
+		json_object_set_new(a, "outer_cert_size", json_integer(q->outer_cert_size));
+	}
+	json_object_set_new(a, "qe_report", sgx_report_json(&q->qe_report));
+	json_object_set_new(a, "qe_report_signature", hexj(q->qe_report_sig, 64));
+	json_object_set_new(a, "qe_auth_data", hexlong(q->qe_auth, q->qe_auth_len));
+	json_t *cd = json_object();
+	json_object_set_new(cd, "cert_type", json_integer(q->cert_type));
+	json_object_set_new(cd, "size", json_integer(q->cert_len));
+	if (q->cert_type == 5) /* a PEM chain: show it as text, minus the trailing NULs */ {
+		size_t n = q->cert_len;
+		while (n && q->cert_data[n - 1] == 0)
+			n--;
+		json_object_set_new(cd, "pem", json_stringn((const char *)q->cert_data, n));
+	} else {
+		json_object_set_new(cd, "body", hexlong(q->cert_data, q->cert_len));
+	}
+	json_object_set_new(a, "certification_data", cd);
+	json_object_set_new(o, "auth_data", a);
+	json_object_set_new(o, "total_len", json_integer((json_int_t)q->total_len));
+	json_object_set_new(o, "trailing_bytes", json_integer((json_int_t)q->trailing));
+	char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+	json_decref(o);
+	return s;
 }
 
 char *vouch_verdict_json(const vouch_verdict *v)

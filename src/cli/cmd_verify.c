@@ -1,0 +1,214 @@
+/* vouch verify QUOTE [--collateral FILE | --no-collateral | --pccs URL] …: the DCAP verdict.
+ * vouch verify --attestation FILE: a dstack GetQuote/Attest response (quote + event-log replay). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "verify_common.h"
+#include "vouch/dcap.h"
+#include "vouch/err.h"
+#include "vouch/util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vouch verify QUOTE [options]\n"
+		"       vouch verify --attestation FILE [options]\n"
+		"\n"
+		"Verifies an Intel SGX (v3) or TDX (v4/v5) quote with DCAP, exactly as dcap-qvl does, plus the\n"
+		"checks it skips. QUOTE is binary or hex; - reads stdin.\n"
+		"\n"
+		"collateral (one of; default: fetch into the cache, reusing it until its nextUpdate):\n"
+		"  --collateral FILE     collateral in dcap-qvl's JSON format\n"
+		"  --no-collateral       verify signatures, QE report and PCK chain only; TCB status Unknown\n"
+		"  --pccs URL            fetch from this PCCS instead of Intel PCS ($VOUCH_PCCS_URL)\n"
+		"  --cache-dir DIR       collateral cache (default $XDG_CACHE_HOME/vouch or ~/.cache/vouch)\n"
+		"  --offline             never touch the network: use the cache or fail\n"
+		"policy:\n"
+		"  --now TIME            verification time, Unix seconds or RFC 3339 (default: the system clock)\n"
+		"  --root DER            trust this root instead of Intel's; the verdict says simulated\n"
+		"  --accept LIST         statuses to accept, e.g. UpToDate,SWHardeningNeeded (exit 1 otherwise)\n"
+		"  --allow-service-td    accept a non-zero MRSERVICETD (TD 1.5)\n"
+		"  --allow-debug         accept a debug enclave/TD (never for production)\n"
+		"output:\n"
+		"  --json                one JSON object: ok, status, advisory_ids, tee, version, simulated,\n"
+		"                        report_data, measurements, checks, …\n"
+		"  --attestation FILE    a dstack GetQuote or Attest JSON response, or raw Attest bytes:\n"
+		"                        verify the quote and replay the event log; dstack-verifier's shape\n"
+		"\n"
+		"exit: 0 verified, 1 rejected by --accept, 2 invalid, 64 usage, 66 unreadable, 69 no collateral\n");
+}
+
+/* Status names separated by commas into a bitmask over vouch_tcb_status. */
+static int parse_accept(const char *s, unsigned *mask)
+{
+	*mask = 0;
+	while (*s) {
+		const char *e = strchr(s, ',');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		vouch_tcb_status st;
+		if (vouch_tcb_status_parse(&st, s, n) != 0) {
+			fprintf(stderr, "vouch verify: --accept: unknown status \"%.*s\"\n", (int)n, s);
+			return -1;
+		}
+		*mask |= 1u << st;
+		s += n + (e ? 1 : 0);
+	}
+	return 0;
+}
+
+static void print_hex(const char *name, const uint8_t *p, size_t n)
+{
+	char buf[2 * 64 + 1];
+	vouch_hex_encode(buf, p, n);
+	printf("  %-12s %s\n", name, buf);
+}
+
+static void print_human(const vouch_verdict *v, int rejected, unsigned accept)
+{
+	const vouch_quote *q = &v->quote;
+	if (v->simulated)
+		printf("SIMULATED: the trust anchor is not Intel's SGX Root CA; this proves nothing about real hardware\n");
+	if (!v->ok) {
+		printf("INVALID: %s\n", v->error);
+	} else if (rejected) {
+		printf("REJECTED by --accept: status %s is not accepted\n", vouch_tcb_status_name(v->status.status));
+	} else if (v->no_collateral) {
+		printf("VERIFIED WITHOUT COLLATERAL: quote signature, QE report and PCK chain only; TCB status Unknown\n");
+	} else {
+		printf("VERIFIED\n");
+	}
+	(void)accept;
+	if (q->version) {
+		printf("  %-12s %s v%u (%s)\n", "quote", q->tee_type == VOUCH_TEE_TDX ? "TDX" : "SGX", q->version,
+		       vouch_body_name(q->body_type));
+	}
+	printf("  %-12s %s", "status", vouch_tcb_status_name(v->status.status));
+	for (unsigned i = 0; i < v->status.n_advisories; i++)
+		printf("%s%s", i ? ", " : "  advisories: ", v->status.advisory_ids[i]);
+	printf("\n");
+	if (v->have_pck) {
+		char fmspc[13], ppid[33];
+		vouch_hex_encode(fmspc, v->fmspc, 6);
+		vouch_hex_encode(ppid, v->ppid, 16);
+		printf("  %-12s fmspc %s  pcesvn %u  ppid %s\n", "platform", fmspc, v->pcesvn, ppid);
+	}
+	if (v->quote.version && v->checks[VOUCH_CHECK_QUOTE_DECODE].state == VOUCH_CHECK_PASS) {
+		if (q->body_type == VOUCH_BODY_SGX) {
+			print_hex("mr_enclave", q->sgx.mr_enclave, 32);
+			print_hex("mr_signer", q->sgx.mr_signer, 32);
+		} else {
+			print_hex("mr_td", q->td.mr_td, 48);
+			for (int i = 0; i < 4; i++) {
+				char n[8];
+				snprintf(n, sizeof n, "rtmr%d", i);
+				print_hex(n, q->td.rtmr[i], 48);
+			}
+		}
+		print_hex("report_data", q->report_data, 64);
+	}
+	if (v->collateral_expiry) {
+		char t[21];
+		vouch_time_format(t, v->collateral_expiry);
+		printf("  %-12s %s (earliest nextUpdate)\n", "collateral", t);
+	}
+	int pass = 0, skipped = 0;
+	for (int i = 0; i < VOUCH_CHECK_COUNT; i++) {
+		pass += v->checks[i].state == VOUCH_CHECK_PASS;
+		skipped += v->checks[i].state == VOUCH_CHECK_SKIPPED;
+	}
+	printf("  %-12s %d passed, %d skipped (--json lists each)\n", "checks", pass, skipped);
+	if (skipped) {
+		printf("  not checked:");
+		for (int i = 0; i < VOUCH_CHECK_COUNT; i++)
+			if (v->checks[i].state == VOUCH_CHECK_SKIPPED)
+				printf(" %s", vouch_check_name((vouch_check_id)i));
+		printf("\n");
+	}
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	enum { O_COLL = 256, O_NOCOLL, O_PCCS, O_CACHE, O_OFFLINE, O_NOW, O_ROOT, O_ACCEPT, O_SVC, O_DEBUG, O_JSON, O_ATT };
+	static const struct option opts[] = {
+		{"collateral", required_argument, 0, O_COLL}, {"no-collateral", no_argument, 0, O_NOCOLL},
+		{"pccs", required_argument, 0, O_PCCS},       {"cache-dir", required_argument, 0, O_CACHE},
+		{"offline", no_argument, 0, O_OFFLINE},       {"now", required_argument, 0, O_NOW},
+		{"root", required_argument, 0, O_ROOT},       {"accept", required_argument, 0, O_ACCEPT},
+		{"allow-service-td", no_argument, 0, O_SVC},  {"allow-debug", no_argument, 0, O_DEBUG},
+		{"json", no_argument, 0, O_JSON},             {"attestation", required_argument, 0, O_ATT},
+		{"help", no_argument, 0, 'h'},                {0},
+	};
+	struct verify_args a;
+	memset(&a, 0, sizeof a);
+	a.now = (int64_t)time(NULL);
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case O_COLL: a.collateral = optarg; break;
+		case O_NOCOLL: a.no_collateral = 1; break;
+		case O_PCCS: a.fetch.pccs_url = optarg; break;
+		case O_CACHE: a.fetch.cache_dir = optarg; break;
+		case O_OFFLINE: a.fetch.offline = 1; break;
+		case O_NOW:
+			if (parse_now(optarg, &a.now)) {
+				errorf("verify", "--now: \"%s\" is neither Unix seconds nor an RFC 3339 date", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_ROOT: a.root = optarg; break;
+		case O_ACCEPT:
+			if (parse_accept(optarg, &a.accept))
+				return EXIT_USAGE;
+			a.have_accept = 1;
+			break;
+		case O_SVC: a.flags |= VOUCH_ALLOW_SERVICE_TD; break;
+		case O_DEBUG: a.flags |= VOUCH_ALLOW_DEBUG; break;
+		case O_JSON: a.json = 1; break;
+		case O_ATT: a.attestation = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if ((a.collateral != NULL) + a.no_collateral > 1 ||
+	    ((a.collateral || a.no_collateral) && (a.fetch.pccs_url || a.fetch.offline))) {
+		errorf("verify", "choose one of --collateral, --no-collateral or fetching (--pccs/--offline)");
+		return EXIT_USAGE;
+	}
+	if (a.attestation) {
+		if (optind != argc) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		return verify_attestation(&a);
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	size_t qlen;
+	uint8_t *quote = read_quote(argv[optind], &qlen);
+	if (!quote)
+		return EXIT_NOINPUT;
+	vouch_verdict *v = malloc(sizeof *v);
+	int rc = v ? verify_quote_bytes(&a, quote, qlen, v) : EXIT_UNAVAILABLE;
+	if (rc < 0) {
+		int rejected = v->ok && a.have_accept && !(a.accept & (1u << v->status.status));
+		if (a.json) {
+			char *s = vouch_verdict_json(v);
+			if (s)
+				puts(s);
+			free(s);
+		} else {
+			print_human(v, rejected, a.accept);
+		}
+		rc = !v->ok ? EXIT_INVALID : rejected ? EXIT_REJECTED : EXIT_VERIFIED;
+	}
+	free(v);
+	free(quote);
+	return rc;
+}

@@ -1,0 +1,34 @@
+/* What `vouch verify` and `vouch collateral` share: the options, obtaining collateral, verifying. */
+#ifndef VOUCH_VERIFY_COMMON_H
+#define VOUCH_VERIFY_COMMON_H
+
+#include <stdint.h>
+
+#include "vouch/dcap.h"
+#include "vouch/fetch.h"
+
+struct verify_args {
+	const char *collateral;  /* --collateral FILE */
+	int no_collateral;
+	vouch_fetch_opts fetch;  /* --pccs, --cache-dir, --offline */
+	const char *root;        /* --root DER */
+	int64_t now;
+	unsigned flags;          /* VOUCH_ALLOW_* */
+	unsigned accept;         /* bitmask of accepted vouch_tcb_status */
+	int have_accept;
+	int json;
+	const char *attestation; /* --attestation FILE */
+};
+
+/* Collateral per the options: read from --collateral, none (*out zeroed, *none = 1), or fetched (cache
+ * directory defaulted). Returns -1 when *out is ready, else an exit code after printing why. */
+int obtain_collateral(const struct verify_args *a, const uint8_t *quote, size_t len, vouch_collateral_src *out, int *none);
+
+/* Verifies quote bytes per the options into *v. Returns -1 when *v holds a verdict (valid or not), else an
+ * exit code after printing why (no collateral, unreadable root). */
+int verify_quote_bytes(const struct verify_args *a, const uint8_t *quote, size_t len, vouch_verdict *v);
+
+/* --attestation: a dstack GetQuote/Attest response. Prints the result; returns the exit code. */
+int verify_attestation(const struct verify_args *a);
+
+#endif

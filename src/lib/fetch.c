@@ -1,0 +1,441 @@
+/* Collateral fetch (Intel PCS API v4 / PCCS) with libcurl, and the on-disk cache. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "chain.h"
+#include "crypto.h"
+#include "json.h"
+#include "vouch/fetch.h"
+#include "vouch/util.h"
+
+#define MAX_BODY (4u << 20)
+
+typedef struct buf {
+	char *p;
+	size_t len, cap;
+	int overflow;
+} buf;
+
+static int buf_add(buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > MAX_BODY) {
+		b->overflow = 1;
+		return -1;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *q = realloc(b->p, cap);
+		if (!q)
+			return -1;
+		b->p = q, b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = 0;
+	return 0;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	return buf_add(ud, p, size * n) ? 0 : size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	return buf_add(ud, p, size * n) ? 0 : size * n;
+}
+
+typedef struct response {
+	long status;
+	buf body, headers;
+} response;
+
+static void response_free(response *r)
+{
+	free(r->body.p);
+	free(r->headers.p);
+	memset(r, 0, sizeof *r);
+}
+
+static int http_get(response *r, const char *url, long timeout_s, char *msg, size_t cap)
+{
+	memset(r, 0, sizeof *r);
+	CURL *c = curl_easy_init();
+	if (!c) {
+		msgf(msg, cap, "cannot start libcurl");
+		return VOUCH_E_FETCH;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->headers);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "vouch/0.1");
+	CURLcode rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_cleanup(c);
+	if (rc != CURLE_OK) {
+		msgf(msg, cap, "GET %s: %s", url, r->body.overflow ? "response larger than 4 MiB" : curl_easy_strerror(rc));
+		response_free(r);
+		return VOUCH_E_FETCH;
+	}
+	if (r->status != 200) {
+		msgf(msg, cap, "GET %s: HTTP %ld", url, r->status);
+		response_free(r);
+		return VOUCH_E_FETCH_HTTP;
+	}
+	return 0;
+}
+
+static int unhex_digit(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The value of a response header (case-insensitive name), percent-decoded, malloc'd; NULL if absent.
+ * With several responses (redirects), the last one's headers win. */
+static char *header(const response *r, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = r->headers.p, *end = p ? p + r->headers.len : NULL, *found = NULL, *fend = NULL;
+	while (p && p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		if ((size_t)(eol - p) > n && strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			found = p + n + 1;
+			fend = eol;
+		}
+		p = eol + 1;
+	}
+	if (!found)
+		return NULL;
+	while (found < fend && (*found == ' ' || *found == '\t'))
+		found++;
+	while (fend > found && (fend[-1] == '\r' || fend[-1] == ' '))
+		fend--;
+	char *out = malloc((size_t)(fend - found) + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const char *s = found; s < fend; s++) {
+		int hi, lo;
+		if (*s == '%' && fend - s >= 3 && (hi = unhex_digit(s[1])) >= 0 && (lo = unhex_digit(s[2])) >= 0) {
+			*o++ = (char)(hi << 4 | lo);
+			s += 2;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+/* A CRL body: DER, or DER as hex text (PCCS answers rootcacrl in hex). Decoded in place. */
+static int crl_body(buf *b)
+{
+	size_t n;
+	if (b->len && (uint8_t)b->p[0] == 0x30)
+		return 0;
+	if (vouch_hex_decode((uint8_t *)b->p, b->len, &n, b->p, b->len))
+		return VOUCH_E_FETCH_FORMAT;
+	b->len = n;
+	return 0;
+}
+
+/* {"<key>":{…},"signature":"<hex>"}: the object's exact text and the signature. */
+static int signed_object(const buf *b, const char *key, span *text, uint8_t sig[64])
+{
+	jr j = jr_init(b->p, b->len);
+	int n = 0, have_text = 0, have_sig = 0;
+	span k, s;
+	while (jr_obj_next(&j, &n, &k)) {
+		if (jr_str_eq(k, key)) {
+			while (j.p < j.end && (*j.p == ' ' || *j.p == '\t' || *j.p == '\r' || *j.p == '\n'))
+				j.p++;
+			const uint8_t *start = j.p;
+			if (j.p == j.end || *j.p != '{' || jr_skip(&j))
+				return VOUCH_E_FETCH_FORMAT;
+			*text = span_of(start, (size_t)(j.p - start));
+			have_text = 1;
+		} else if (jr_str_eq(k, "signature")) {
+			size_t got;
+			if (jr_str(&j, &s) || vouch_hex_decode(sig, 64, &got, (const char *)s.p, s.len) || got != 64)
+				return VOUCH_E_FETCH_FORMAT;
+			have_sig = 1;
+		} else {
+			jr_skip(&j);
+		}
+	}
+	return j.err || !have_text || !have_sig ? VOUCH_E_FETCH_FORMAT : 0;
+}
+
+/* FMSPC and issuing CA ("platform"/"processor") from the quote's PCK leaf. */
+static int quote_platform(const uint8_t *quote, size_t len, int *tdx, uint8_t fmspc[6], const char **ca, char *msg,
+			  size_t cap)
+{
+	vouch_quote q;
+	int err = vouch_quote_parse(&q, quote, len);
+	if (err) {
+		msgf(msg, cap, "%s", vouch_strerror(err));
+		return err;
+	}
+	if (q.cert_type != 5) {
+		msgf(msg, cap, "the quote carries certification data type %u; fetching needs a type-5 PCK chain", q.cert_type);
+		return VOUCH_E_QUOTE_PCK_FORMAT;
+	}
+	cert_chain *ch = malloc(sizeof *ch);
+	if (!ch)
+		return VOUCH_E_NOMEM;
+	char m[128], cn[80];
+	sgx_ext ext;
+	if ((err = chain_load(ch, (const char *)q.cert_data, q.cert_len, m, sizeof m))) {
+		msgf(msg, cap, "PCK chain in quote: %s", m);
+	} else if ((err = sgx_ext_parse(&ext, ch->certs[0].sgx_ext))) {
+		msgf(msg, cap, "PCK certificate has no valid Intel SGX extension");
+	} else {
+		memcpy(fmspc, ext.fmspc, 6);
+		name_cn(cn, sizeof cn, ch->certs[0].issuer);
+		*ca = strstr(cn, "Platform") ? "platform" : "processor";
+		*tdx = q.tee_type == VOUCH_TEE_TDX;
+	}
+	free(ch);
+	return err;
+}
+
+const char *vouch_default_cache_dir(char *out, size_t cap)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+	if (x && *x)
+		snprintf(out, cap, "%s/vouch", x);
+	else if (h && *h)
+		snprintf(out, cap, "%s/.cache/vouch", h);
+	else
+		return NULL;
+	return out;
+}
+
+static int cache_read(vouch_collateral_src *out, const char *path)
+{
+	FILE *f = fopen(path, "rbe");
+	if (!f)
+		return VOUCH_E_IO;
+	buf b = {0};
+	char chunk[8192];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		if (buf_add(&b, chunk, n)) {
+			fclose(f);
+			free(b.p);
+			return VOUCH_E_LIMIT;
+		}
+	fclose(f);
+	char m[128];
+	int err = b.p ? vouch_collateral_parse_json(out, b.p, b.len, m, sizeof m) : VOUCH_E_IO;
+	free(b.p);
+	return err;
+}
+
+/* mkdir -p with mode 0700 for what it creates */
+static int make_dirs(const char *dir)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s", dir);
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(tmp, 0700) && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+/* Atomic replace: temporary file in the same directory, fsync, rename. */
+static int cache_write(const char *dir, const char *path, const char *text)
+{
+	char tmp[4200];
+	if (make_dirs(dir))
+		return VOUCH_E_IO;
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return VOUCH_E_IO;
+	size_t n = strlen(text), off = 0;
+	while (off < n) {
+		ssize_t w = write(fd, text + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			unlink(tmp);
+			return VOUCH_E_IO;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) || close(fd) || rename(tmp, path)) {
+		unlink(tmp);
+		return VOUCH_E_IO;
+	}
+	return 0;
+}
+
+/* Fetches the four parts and assembles dcap-qvl's collateral JSON (malloc'd). */
+static int fetch_all(char **json_out, const char *base, int intel, int tdx, const uint8_t fmspc[6], const char *ca,
+		     long timeout, char *msg, size_t cap)
+{
+	const char *tee = tdx ? "tdx" : "sgx";
+	char url[4400], fm[13];
+	response pck = {0}, root = {0}, tcb = {0}, qe = {0};
+	char *pck_chain = NULL, *tcb_chain = NULL, *qe_chain = NULL;
+	int err;
+	for (int i = 0; i < 6; i++)
+		snprintf(fm + 2 * i, 3, "%02X", fmspc[i]);
+
+	snprintf(url, sizeof url, "%s/sgx/certification/v4/pckcrl?ca=%s&encoding=der", base, ca);
+	if ((err = http_get(&pck, url, timeout, msg, cap)))
+		goto out;
+	pck_chain = header(&pck, "SGX-PCK-CRL-Issuer-Chain");
+	if (!pck_chain || crl_body(&pck.body)) {
+		msgf(msg, cap, "GET %s: %s", url, pck_chain ? "body is not a CRL" : "no SGX-PCK-CRL-Issuer-Chain header");
+		err = VOUCH_E_FETCH_FORMAT;
+		goto out;
+	}
+	/* Intel PCS has no /rootcacrl: the root's CRL distribution point serves it. A PCCS has it. */
+	err = VOUCH_E_FETCH;
+	if (!intel) {
+		snprintf(url, sizeof url, "%s/sgx/certification/v4/rootcacrl", base);
+		err = http_get(&root, url, timeout, msg, cap);
+	}
+	if (err) {
+		snprintf(url, sizeof url, "%s", VOUCH_INTEL_ROOT_CRL_URL);
+		if ((err = http_get(&root, url, timeout, msg, cap)))
+			goto out;
+	}
+	if (crl_body(&root.body)) {
+		msgf(msg, cap, "GET %s: body is not a CRL", url);
+		err = VOUCH_E_FETCH_FORMAT;
+		goto out;
+	}
+	snprintf(url, sizeof url, "%s/%s/certification/v4/tcb?fmspc=%s", base, tee, fm);
+	if ((err = http_get(&tcb, url, timeout, msg, cap)))
+		goto out;
+	tcb_chain = header(&tcb, "TCB-Info-Issuer-Chain");
+	if (!tcb_chain)
+		tcb_chain = header(&tcb, "SGX-TCB-Info-Issuer-Chain");
+	vouch_collateral_src s;
+	memset(&s, 0, sizeof s);
+	span t;
+	if (!tcb_chain || signed_object(&tcb.body, "tcbInfo", &t, s.tcb_info_signature)) {
+		msgf(msg, cap, "GET %s: %s", url, tcb_chain ? "not {\"tcbInfo\":…,\"signature\":…}" : "no TCB-Info-Issuer-Chain header");
+		err = VOUCH_E_FETCH_FORMAT;
+		goto out;
+	}
+	s.tcb_info = (vouch_bytes){t.p, t.len};
+	snprintf(url, sizeof url, "%s/%s/certification/v4/qe/identity?update=standard", base, tee);
+	if ((err = http_get(&qe, url, timeout, msg, cap)))
+		goto out;
+	qe_chain = header(&qe, "SGX-Enclave-Identity-Issuer-Chain");
+	if (!qe_chain || signed_object(&qe.body, "enclaveIdentity", &t, s.qe_identity_signature)) {
+		msgf(msg, cap, "GET %s: %s", url,
+		     qe_chain ? "not {\"enclaveIdentity\":…,\"signature\":…}" : "no SGX-Enclave-Identity-Issuer-Chain header");
+		err = VOUCH_E_FETCH_FORMAT;
+		goto out;
+	}
+	s.qe_identity = (vouch_bytes){t.p, t.len};
+	s.pck_crl_issuer_chain = (vouch_bytes){(const uint8_t *)pck_chain, strlen(pck_chain)};
+	s.pck_crl = (vouch_bytes){(const uint8_t *)pck.body.p, pck.body.len};
+	s.root_ca_crl = (vouch_bytes){(const uint8_t *)root.body.p, root.body.len};
+	s.tcb_info_issuer_chain = (vouch_bytes){(const uint8_t *)tcb_chain, strlen(tcb_chain)};
+	s.qe_identity_issuer_chain = (vouch_bytes){(const uint8_t *)qe_chain, strlen(qe_chain)};
+	*json_out = vouch_collateral_to_json(&s);
+	err = *json_out ? 0 : VOUCH_E_NOMEM;
+out:
+	free(pck_chain);
+	free(tcb_chain);
+	free(qe_chain);
+	response_free(&pck);
+	response_free(&root);
+	response_free(&tcb);
+	response_free(&qe);
+	return err;
+}
+
+int vouch_collateral_fetch(vouch_collateral_src *out, vouch_fetch_source *source, const uint8_t *quote, size_t len,
+			   const vouch_fetch_opts *o, char *msg, size_t cap)
+{
+	if (!out || !o)
+		return VOUCH_E_ARG;
+	memset(out, 0, sizeof *out);
+	int tdx = 0, err;
+	uint8_t fmspc[6];
+	const char *ca = NULL;
+	if ((err = quote_platform(quote, len, &tdx, fmspc, &ca, msg, cap)))
+		return err;
+
+	/* base URL without a trailing slash or API suffix */
+	char base[2048];
+	snprintf(base, sizeof base, "%s", o->pccs_url && *o->pccs_url ? o->pccs_url : VOUCH_INTEL_PCS_URL);
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		base[--n] = 0;
+	static const char *const suffixes[] = {"/sgx/certification/v4", "/tdx/certification/v4"};
+	for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
+		size_t k = strlen(suffixes[i]);
+		if (n >= k && strcmp(base + n - k, suffixes[i]) == 0)
+			base[n -= k] = 0;
+	}
+	int intel = strstr(base, "api.trustedservices.intel.com") != NULL;
+
+	char path[4096] = "";
+	if (o->cache_dir) {
+		uint8_t h[32];
+		char fm[13], hh[17];
+		sha256(h, base, strlen(base));
+		vouch_hex_encode(hh, h, 8);
+		vouch_hex_encode(fm, fmspc, 6);
+		snprintf(path, sizeof path, "%s/collateral-%s-%s-%s-%s.json", o->cache_dir, tdx ? "tdx" : "sgx", fm, ca, hh);
+		if (cache_read(out, path) == 0) {
+			int64_t exp;
+			if (vouch_collateral_expiry(&exp, out) == 0 && o->now < exp) {
+				*source = VOUCH_FETCH_CACHE;
+				return 0;
+			}
+			if (o->offline) {
+				*source = VOUCH_FETCH_CACHE_STALE;
+				return 0;
+			}
+			vouch_collateral_src_free(out);
+		}
+	}
+	if (o->offline) {
+		msgf(msg, cap, "no collateral for FMSPC in the cache%s%s and --offline forbids fetching",
+		     path[0] ? " " : "", path);
+		return VOUCH_E_OFFLINE;
+	}
+	char *json = NULL;
+	if ((err = fetch_all(&json, base, intel, tdx, fmspc, ca, o->timeout_s > 0 ? o->timeout_s : 30, msg, cap)))
+		return err;
+	char m[128];
+	if ((err = vouch_collateral_parse_json(out, json, strlen(json), m, sizeof m))) {
+		msgf(msg, cap, "fetched collateral: %s", m);
+		free(json);
+		return err;
+	}
+	/* A cache that cannot be written costs a refetch next time, not the verification: reported, not fatal. */
+	*source = path[0] && cache_write(o->cache_dir, path, json) != 0 ? VOUCH_FETCH_NETWORK_UNCACHED : VOUCH_FETCH_NETWORK;
+	free(json);
+	return 0;
+}

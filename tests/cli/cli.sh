@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The `vouch` command as a user runs it: exit codes, human and JSON output, stdin, the fetch path against
+# the local PCS look-alike, and --attestation. Usage: cli.sh VOUCH_BIN PCS_SERVER_BIN VECTORS_DIR
+set -u
+VOUCH=$1 PCS=$2 V=$3
+D=$V/dcap
+T=$(mktemp -d)
+fails=0 n=0
+trap 'kill $server 2>/dev/null; rm -rf "$T"' EXIT
+
+# expect CODE DESCRIPTION -- COMMAND...: runs it, keeps stdout in $T/out, checks the exit code
+expect() {
+  local want=$1 what=$2; shift 3
+  n=$((n + 1))
+  "$@" >"$T/out" 2>"$T/err"
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL $what: exit $got, expected $want"; sed 's/^/    /' "$T/err" | head -5; fails=$((fails + 1))
+  else
+    echo "ok   $what"
+  fi
+}
+# contains TEXT DESCRIPTION: the last command's stdout (or stderr) has TEXT
+contains() {
+  n=$((n + 1))
+  if grep -qF -- "$1" "$T/out" "$T/err"; then echo "ok   $2"; else echo "FAIL $2: no \"$1\""; fails=$((fails + 1)); fi
+}
+# json JS-EXPRESSION DESCRIPTION: evaluates an expression over the last stdout parsed as `j`
+json() {
+  n=$((n + 1))
+  if node -e "const j=JSON.parse(require('fs').readFileSync('$T/out','utf8')); if(!($1)) process.exit(1)"; then
+    echo "ok   $2"
+  else
+    echo "FAIL $2: $1 is false"; fails=$((fails + 1))
+  fi
+}
+
+TDX="$D/tdx_quote --collateral $D/tdx_quote_collateral.json --now 1752919234"
+SGX="$D/sgx_quote --collateral $D/sgx_quote_collateral.json --now 2025-07-19T10:01:17Z"
+
+expect 64 "no verb is a usage error" -- "$VOUCH"
+expect 64 "an unknown verb is a usage error" -- "$VOUCH" frobnicate
+expect 0 "--help" -- "$VOUCH" --help
+contains "exit codes" "--help documents the exit codes"
+expect 0 "verify --help" -- "$VOUCH" verify --help
+expect 0 "version" -- "$VOUCH" version
+
+expect 0 "TDX vector verifies" -- "$VOUCH" verify $TDX
+contains "VERIFIED" "human verdict says VERIFIED"
+contains "UpToDate" "human verdict shows the status"
+expect 0 "TDX vector --json" -- "$VOUCH" verify $TDX --json
+json 'j.ok===true && j.status==="UpToDate" && j.advisory_ids.length===0' "JSON: ok, status, advisories"
+json 'j.tee==="tdx" && j.version===4 && j.simulated===false' "JSON: tee, version, simulated"
+json '/^[0-9a-f]{128}$/.test(j.report_data) && /^91eb2b44/.test(j.measurements.mr_td)' "JSON: report_data and measurements"
+json 'j.checks.length===34 && j.checks.every(c => c.result==="pass" || c.result==="n/a")' "JSON: every check listed and passed"
+json 'j.skipped.length===0 && j.collateral_expiry==="2025-07-19T10:00:35Z"' "JSON: nothing skipped, expiry shown"
+
+expect 0 "SGX vector verifies (no --accept)" -- "$VOUCH" verify $SGX
+expect 1 "--accept UpToDate rejects ConfigurationAndSWHardeningNeeded" -- "$VOUCH" verify $SGX --accept UpToDate
+contains "REJECTED" "rejection is printed"
+expect 0 "--accept listing the status accepts" -- "$VOUCH" verify $SGX --accept UpToDate,ConfigurationAndSWHardeningNeeded
+expect 0 "SGX --json advisories in order" -- "$VOUCH" verify $SGX --json
+json 'j.advisory_ids.join()==="INTEL-SA-00289,INTEL-SA-00615" && j.tee==="sgx" && j.version===3' "JSON: SGX advisories and tee"
+
+expect 2 "hex quote of another platform is invalid" -- "$VOUCH" verify "$D/tdx-quote.hex" --collateral "$D/tdx_quote_collateral.json" --now 1752919234 --json
+json 'j.ok===false && /No matching TCB level found/.test(j.error) && j.error_code==="VOUCH_E_NO_TCB_LEVEL"' "JSON: error names the check"
+expect 2 "an expired CRL is invalid" -- "$VOUCH" verify $D/tdx_quote --collateral $D/tdx_quote_collateral.json --now 1752919235
+contains "pck.revocation" "the failed check is named"
+head -c 1000 "$D/tdx_quote" > "$T/short"
+expect 2 "a truncated quote is invalid" -- "$VOUCH" verify "$T/short" --collateral "$D/tdx_quote_collateral.json" --now 1752919234
+contains "Failed to decode quote" "decoding error is reported"
+expect 0 "quote from stdin" -- sh -c "cat $D/tdx_quote | '$VOUCH' verify - --collateral $D/tdx_quote_collateral.json --now 1752919234"
+
+expect 66 "a missing quote file" -- "$VOUCH" verify "$T/nope" --no-collateral
+expect 64 "a bad --now" -- "$VOUCH" verify $D/tdx_quote --no-collateral --now yesterday
+expect 64 "an unknown --accept status" -- "$VOUCH" verify $D/tdx_quote --no-collateral --accept Fine
+expect 64 "--collateral and --no-collateral together" -- "$VOUCH" verify $D/tdx_quote --no-collateral --collateral x
+expect 69 "--offline with an empty cache" -- "$VOUCH" verify $D/tdx_quote --offline --cache-dir "$T/empty"
+contains "offline" "the reason names --offline"
+
+expect 0 "--no-collateral verifies what it can" -- "$VOUCH" verify $D/tdx_quote --no-collateral --now 1752919234
+contains "WITHOUT COLLATERAL" "and says collateral was not used"
+contains "not checked:" "and lists what was not checked"
+expect 0 "--no-collateral --json" -- "$VOUCH" verify $D/tdx_quote --no-collateral --now 1752919234 --json
+json 'j.ok && j.no_collateral===true && j.status==="Unknown" && j.skipped.includes("pck.revocation")' "JSON: no_collateral, Unknown, skipped list"
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/k.pem" -subj "/CN=Other Root" \
+  -days 30 -outform DER -out "$T/root.der" 2>/dev/null
+expect 2 "another root: the collateral has no CRL for it" -- "$VOUCH" verify $TDX --root "$T/root.der" --json
+json 'j.simulated===true && j.error_code==="VOUCH_E_CRL_UNKNOWN"' "JSON: simulated with a caller root"
+contains '"simulated": true' "simulated cannot be hidden"
+
+expect 0 "quote show" -- "$VOUCH" quote show "$D/tdx_quote"
+contains "rt_mr0" "quote show lists the registers"
+expect 0 "quote show --json on hex input" -- "$VOUCH" quote show "$D/quote-from-tappd.hex" --json
+json 'j.header.version===4 && j.body_type==="TD10" && j.trailing_bytes===70 && j.auth_data.certification_data.cert_type===5' "quote JSON: header, body, trailing, cert type"
+expect 2 "quote show on garbage" -- "$VOUCH" quote show "$T/short"
+expect 64 "quote without show" -- "$VOUCH" quote "$D/tdx_quote"
+
+expect 0 "attestation.bin verifies and replays" -- "$VOUCH" verify --attestation "$V/dstack-simulator/attestation.bin" --no-collateral --now 2026-06-01T00:00:00Z --json
+json 'j.is_valid===true && j.details.event_log_verified===true && j.details.app_info.compose_hash==="c143116fef3940e7f776bfc0919c256232ae5338a6e948c96b711e0b2383483a"' "attestation: verifier shape with app info"
+json 'j.details.os_image_hash_verified===false && j.details.vouch.skipped.some(s => /os_image_hash/.test(s))' "attestation: unverifiable OS image is named"
+# the compose hash appears in the quote (MRCONFIGID), then in the event log: change the event log's copy
+node -e "
+const b=require('fs').readFileSync('$V/dstack-simulator/attestation.bin');
+const h=Buffer.from('c143116fef3940e7','hex'); const i=b.indexOf(h, b.indexOf(h)+1);
+b[i]^=1; require('fs').writeFileSync('$T/att.bin', b)"
+expect 2 "an event log payload changed under its digest is invalid" -- "$VOUCH" verify --attestation "$T/att.bin" --no-collateral --now 2026-06-01T00:00:00Z
+contains "compose-hash" "the event is named"
+expect 66 "--attestation of a missing file" -- "$VOUCH" verify --attestation "$T/missing"
+
+# the fetch path against the local PCS look-alike
+"$PCS" "$D/tdx_quote_collateral.json" "$D/sgx_quote_collateral.json" > "$T/port" &
+server=$!
+for _ in $(seq 50); do grep -q port "$T/port" 2>/dev/null && break; sleep 0.1; done
+URL="http://127.0.0.1:$(awk '{print $2}' "$T/port")"
+expect 0 "collateral fetch" -- "$VOUCH" collateral fetch "$D/tdx_quote" --pccs "$URL" --cache-dir "$T/cache" --now 1752919234
+json 'j.tcb_info.startsWith("{\"id\":\"TDX\"") && j.root_ca_crl.length > 100' "fetched collateral is dcap-qvl JSON"
+expect 0 "verify fetches when no collateral is given" -- "$VOUCH" verify "$D/sgx_quote" --pccs "$URL" --cache-dir "$T/cache" --now 1752919277
+expect 0 "--offline then uses that server's cache entry" -- "$VOUCH" verify "$D/tdx_quote" --pccs "$URL" --offline --cache-dir "$T/cache" --now 1752919234
+expect 69 "the cache is per server: none for Intel PCS" -- "$VOUCH" verify "$D/tdx_quote" --offline --cache-dir "$T/cache" --now 1752919234
+expect 0 "VOUCH_PCCS_URL is honoured" -- env VOUCH_PCCS_URL="$URL" "$VOUCH" verify "$D/tdx_quote" --cache-dir "$T/cache2" --now 1752919234
+expect 69 "a failing server is reported" -- "$VOUCH" verify "$D/tdx_quote" --pccs "$URL/fail500" --cache-dir "$T/cache3" --now 1752919234
+contains "HTTP 500" "with its status"
+
+echo "$((n - fails))/$n passed"
+[ "$fails" -eq 0 ]

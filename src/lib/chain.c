@@ -35,7 +35,7 @@ void name_cn(char *out, size_t cap, span name)
 	}
 }
 
-int sig_verify(sigcache *cache, const uint8_t pub[static 65], span msg, span sig)
+int sig_verify(sigcache *cache, keycache *kc, const uint8_t pub[static 65], span msg, span sig)
 {
 	uint8_t digest[32], key[32];
 	sha256(digest, msg.p, msg.len);
@@ -51,7 +51,7 @@ int sig_verify(sigcache *cache, const uint8_t pub[static 65], span msg, span sig
 			if (memcmp(cache->key[i], key, 32) == 0)
 				return 1;
 	}
-	if (!p256_verify_der(pub, digest, sig.p, sig.len))
+	if (!p256_verify_der(kc, pub, digest, sig.p, sig.len))
 		return 0;
 	if (cache) {
 		memcpy(cache->key[cache->next], key, 32);
@@ -139,7 +139,7 @@ static int build(chain_ctx *cx, const cert_chain *ch, const cert *c, size_t dept
 	sigcache *cache = depth == 0 && !cx->cache_leaf ? NULL : cx->cache;
 	int best = VOUCH_E_CERT_UNKNOWN_ISSUER;
 	if (span_eq(c->issuer, cx->anchor->subject)) {
-		if (sig_verify(cache, cx->anchor->pub, c->tbs, c->sig))
+		if (sig_verify(cache, cx->keys, cx->anchor->pub, c->tbs, c->sig))
 			return 0;
 		best = VOUCH_E_CERT_SIGNATURE;
 	}
@@ -149,7 +149,7 @@ static int build(chain_ctx *cx, const cert_chain *ch, const cert *c, size_t dept
 		const cert *issuer = &ch->certs[i];
 		if ((used & (1u << i)) || !span_eq(c->issuer, issuer->subject))
 			continue;
-		if (!sig_verify(cache, issuer->pub, c->tbs, c->sig)) {
+		if (!sig_verify(cache, cx->keys, issuer->pub, c->tbs, c->sig)) {
 			best = VOUCH_E_CERT_SIGNATURE;
 			continue;
 		}
@@ -189,7 +189,7 @@ static int check_revoked(chain_ctx *cx, const cert *c, span issuer_name, const u
 		if (!l || l->has_idp || !span_eq(l->issuer, issuer_name))
 			continue;
 		int err = 0;
-		if (!sig_verify(cx->cache, issuer_pub, l->tbs, l->sig))
+		if (!sig_verify(cx->cache, cx->keys, issuer_pub, l->tbs, l->sig))
 			err = VOUCH_E_CRL_SIGNATURE;
 		else if (cx->now >= l->next_update)
 			err = VOUCH_E_CRL_EXPIRED;

@@ -3,6 +3,7 @@
 #ifndef VOUCH_CHAIN_H
 #define VOUCH_CHAIN_H
 
+#include "crypto.h"
 #include "x509.h"
 
 #define SIGCACHE_SLOTS 16
@@ -16,9 +17,9 @@ typedef struct sigcache {
 	unsigned n, next;
 } sigcache;
 
-/* Verifies sig (DER) over msg with pub. With a cache, a hit skips the verification and a success is
- * remembered. Returns 1 valid, 0 invalid. */
-int sig_verify(sigcache *cache, const uint8_t pub[static 65], span msg, span sig);
+/* Verifies sig (DER) over msg with pub. With a signature cache, a hit skips the verification and a success
+ * is remembered; keys come from kc when given. Returns 1 valid, 0 invalid. */
+int sig_verify(sigcache *cache, keycache *kc, const uint8_t pub[static 65], span msg, span sig);
 
 /* A PEM chain decoded and parsed. */
 typedef struct cert_chain {
@@ -37,6 +38,7 @@ typedef struct chain_ctx {
 	int64_t now;
 	sigcache *cache;      /* for signatures that belong to collateral (may be NULL) */
 	int cache_leaf;       /* the leaf is collateral too (TCB signing chain); a PCK leaf is per quote */
+	keycache *keys;       /* parsed public keys (may be NULL) */
 	const char *what;     /* "PCK", "TCB Info", "QE Identity": for messages */
 	char *msg;
 	size_t cap;

@@ -185,6 +185,7 @@ int vouch_collateral_open(vouch_collateral **out, const vouch_collateral_src *sr
 	c->src = *src;
 	c->parsed = 0;
 	c->cache.n = c->cache.next = 0;
+	c->keys.n = c->keys.next = 0;
 	c->tcb_chain.n = c->qe_chain.n = c->pck_chain.n = 0;
 	c->pck_chain_err = 0;
 	*out = c;
@@ -193,6 +194,9 @@ int vouch_collateral_open(vouch_collateral **out, const vouch_collateral_src *sr
 
 void vouch_collateral_close(vouch_collateral *c)
 {
+	if (!c)
+		return;
+	keycache_clear(&c->keys);
 	free(c);
 }
 

@@ -32,6 +32,7 @@ struct vouch_collateral {
 	char pck_chain_msg[PART_MSG];
 	cert_chain pck_chain;
 	sigcache cache;
+	keycache keys;
 };
 
 /* Parses every part once; later calls do nothing. */

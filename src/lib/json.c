@@ -80,6 +80,11 @@ int jr_str(jr *j, span *raw)
 		return j->err;
 	const uint8_t *start = j->p;
 	while (j->p < j->end) {
+		/* fast path: printable ASCII other than '"' and '\\' */
+		while (j->p < j->end && *j->p >= 0x20 && *j->p < 0x80 && *j->p != '"' && *j->p != '\\')
+			j->p++;
+		if (j->p == j->end)
+			break;
 		uint8_t c = *j->p;
 		if (c == '"') {
 			*raw = span_of(start, (size_t)(j->p - start));
@@ -367,8 +372,15 @@ int jr_unescape(span raw, char *out, size_t cap, size_t *out_len)
 
 int jr_str_eq(span raw, const char *s)
 {
-	if (!memchr(raw.p, '\\', raw.len))
-		return span_eq_str(raw, s);
+	size_t i = 0;
+	for (; i < raw.len; i++) {
+		if (raw.p[i] == '\\')
+			goto escaped;
+		if ((uint8_t)s[i] != raw.p[i]) /* also stops at the end of s */
+			return 0;
+	}
+	return s[i] == 0;
+escaped:;
 	char buf[256];
 	size_t n;
 	return jr_unescape(raw, buf, sizeof buf, &n) == 0 && n == strlen(s) && memcmp(buf, s, n) == 0;

@@ -1,23 +1,21 @@
 /* PEM "CERTIFICATE" blocks (RFC 7468) to DER. Intel's chains are concatenated PEM; the chains embedded in
  * quotes end with "\n\0", so NUL bytes count as whitespace between blocks. */
+#include <pthread.h>
+
 #include "x509.h"
 
 static const char BEGIN[] = "-----BEGIN CERTIFICATE-----";
 static const char END[] = "-----END CERTIFICATE-----";
 
-static int b64val(unsigned char c)
+/* base64 digit values; 0xff marks anything else. Built once from the alphabet. */
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static uint8_t b64_table[256];
+
+static void b64_init(void)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	memset(b64_table, 0xff, sizeof b64_table);
+	for (int i = 0; i < 64; i++)
+		b64_table[(unsigned char)B64[i]] = (uint8_t)i;
 }
 
 static int blank(unsigned char c)
@@ -27,11 +25,7 @@ static int blank(unsigned char c)
 
 static const char *find(const char *p, const char *end, const char *needle)
 {
-	size_t n = strlen(needle);
-	for (; (size_t)(end - p) >= n; p++)
-		if (*p == needle[0] && memcmp(p, needle, n) == 0)
-			return p;
-	return NULL;
+	return memmem(p, (size_t)(end - p), needle, strlen(needle));
 }
 
 /* Strict base64 of a PEM body: whitespace between characters ignored, '=' padding only at the end,
@@ -41,7 +35,25 @@ static int b64_decode(const char *p, const char *end, uint8_t *out, size_t cap, 
 	uint32_t acc = 0;
 	int bits = 0, pad = 0;
 	size_t n = 0;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, b64_init);
 	for (; p < end; p++) {
+		/* fast path: whole groups of four alphabet characters (PEM lines are 64 of them) */
+		while (bits == 0 && !pad && end - p >= 4) {
+			uint8_t a = b64_table[(unsigned char)p[0]], b = b64_table[(unsigned char)p[1]];
+			uint8_t c = b64_table[(unsigned char)p[2]], d = b64_table[(unsigned char)p[3]];
+			if ((a | b | c | d) & 0x80)
+				break;
+			if (cap - n < 3)
+				return VOUCH_E_LIMIT;
+			uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | d;
+			out[n++] = (uint8_t)(v >> 16);
+			out[n++] = (uint8_t)(v >> 8);
+			out[n++] = (uint8_t)v;
+			p += 4;
+		}
+		if (p == end)
+			break;
 		unsigned char c = (unsigned char)*p;
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 			continue;
@@ -49,8 +61,8 @@ static int b64_decode(const char *p, const char *end, uint8_t *out, size_t cap, 
 			pad++;
 			continue;
 		}
-		int v = b64val(c);
-		if (v < 0 || pad)
+		int v = b64_table[c];
+		if (v == 0xff || pad)
 			return VOUCH_E_BASE64;
 		acc = acc << 6 | (uint32_t)v;
 		bits += 6;

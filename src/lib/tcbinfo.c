@@ -62,8 +62,9 @@ static int get_status(pctx *c, vouch_tcb_status *out)
 	span s;
 	char buf[64];
 	size_t len;
-	if (jr_str(&c->j, &s) || jr_unescape(s, buf, sizeof buf, &len) || vouch_tcb_status_parse(out, buf, len) ||
-	    *out == VOUCH_TCB_UNKNOWN)
+	if (jr_str(&c->j, &s) || (memchr(s.p, '\\', s.len) ? jr_unescape(s, buf, sizeof buf, &len)
+							  : (s.len >= sizeof buf ? 1 : (memcpy(buf, s.p, len = s.len), 0))) ||
+	    vouch_tcb_status_parse(out, buf, len) || *out == VOUCH_TCB_UNKNOWN)
 		return bad(c, "tcbStatus is not a known TCB status");
 	return 0;
 }
@@ -79,7 +80,8 @@ static int get_advisories(pctx *c, span *out)
 	start = c->j.p;
 	while (jr_arr_next(&c->j, &n)) {
 		char buf[VOUCH_ADVISORY_LEN];
-		if (jr_str(&c->j, &s) || jr_unescape(s, buf, sizeof buf, NULL))
+		if (jr_str(&c->j, &s) || (memchr(s.p, '\\', s.len) ? jr_unescape(s, buf, sizeof buf, NULL) != 0
+								   : s.len >= sizeof buf))
 			return bad(c, "advisoryIDs must be strings shorter than 32 bytes");
 	}
 	if (c->j.err)

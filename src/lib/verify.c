@@ -65,11 +65,11 @@ static void hexs(char *out, const uint8_t *p, size_t n)
 }
 
 /* Verifies a raw r ‖ s signature; cached when the message is collateral. */
-static int raw_sig_ok(sigcache *cache, const uint8_t pub[65], span msg, const uint8_t rs[64])
+static int raw_sig_ok(vctx *x, sigcache *cache, const uint8_t pub[65], span msg, const uint8_t rs[64])
 {
 	uint8_t der[72];
 	size_t n = ecdsa_raw_to_der(der, rs);
-	return sig_verify(cache, pub, msg, span_of(der, n));
+	return sig_verify(cache, x->cx.keys, pub, msg, span_of(der, n));
 }
 
 /* ---- step 0: trust anchor and root CRL ---- */
@@ -178,7 +178,7 @@ static int step_tcb_info(vctx *x)
 	if ((err = check_issuer_chain(x, VOUCH_CHECK_TCB_INFO_CHAIN, "TCB Info", c->tcb_chain_err, c->tcb_chain_msg,
 				      &c->tcb_chain)))
 		return err;
-	if (!raw_sig_ok(&c->cache, c->tcb_chain.certs[0].pub, span_of(c->src.tcb_info.p, c->src.tcb_info.len),
+	if (!raw_sig_ok(x, &c->cache, c->tcb_chain.certs[0].pub, span_of(c->src.tcb_info.p, c->src.tcb_info.len),
 			c->src.tcb_info_signature))
 		return fail(x, VOUCH_CHECK_TCB_INFO_SIGNATURE, VOUCH_E_TCB_INFO_SIGNATURE,
 			    "Signature is invalid for tcb_info in quote_collateral");
@@ -200,7 +200,7 @@ static int step_qe_identity(vctx *x)
 	if ((err = check_issuer_chain(x, VOUCH_CHECK_QE_ID_CHAIN, "QE Identity", c->qe_chain_err, c->qe_chain_msg,
 				      &c->qe_chain)))
 		return err;
-	if (!raw_sig_ok(&c->cache, c->qe_chain.certs[0].pub, span_of(c->src.qe_identity.p, c->src.qe_identity.len),
+	if (!raw_sig_ok(x, &c->cache, c->qe_chain.certs[0].pub, span_of(c->src.qe_identity.p, c->src.qe_identity.len),
 			c->src.qe_identity_signature))
 		return fail(x, VOUCH_CHECK_QE_ID_SIGNATURE, VOUCH_E_QE_ID_SIGNATURE,
 			    "Signature is invalid for qe_identity in quote_collateral");
@@ -272,7 +272,7 @@ static int step_qe_report(vctx *x)
 	const vouch_quote *q = &x->v->quote;
 	uint8_t digest[32], buf[64 + 32];
 	sha256(digest, q->qe_report.raw, 384);
-	if (!p256_verify_raw(x->pck_leaf->pub, digest, q->qe_report_sig))
+	if (!p256_verify_raw(x->cx.keys, x->pck_leaf->pub, digest, q->qe_report_sig))
 		return fail(x, VOUCH_CHECK_QE_REPORT_SIGNATURE, VOUCH_E_QE_REPORT_SIGNATURE,
 			    "Signature is invalid for qe_report in quote");
 	pass(x, VOUCH_CHECK_QE_REPORT_SIGNATURE, NULL);
@@ -356,7 +356,7 @@ static int step_quote_signature(vctx *x)
 	pub[0] = 0x04;
 	memcpy(pub + 1, q->attest_key, 64);
 	sha256(digest, q->signed_data, q->signed_len);
-	if (!p256_verify_raw(pub, digest, q->signature))
+	if (!p256_verify_raw(x->cx.keys, pub, digest, q->signature))
 		return fail(x, VOUCH_CHECK_QUOTE_SIGNATURE, VOUCH_E_QUOTE_SIGNATURE, "ISV enclave report signature is invalid");
 	pass(x, VOUCH_CHECK_QUOTE_SIGNATURE, NULL);
 	return 0;
@@ -619,10 +619,14 @@ int vouch_verify(vouch_verdict *out, const vouch_verify_opts *opts, vouch_collat
 	x.o = opts ? opts : &defaults;
 	x.c = coll;
 	x.now = now;
+	keycache local; /* without a handle, keys live for this call */
+	local.n = local.next = 0;
+	x.cx.keys = coll ? &coll->keys : &local;
 	out->no_collateral = coll == NULL;
 	if (!quote && quote_len)
 		return fail(&x, VOUCH_CHECK_QUOTE_DECODE, VOUCH_E_ARG, "no quote");
 	int err = run(&x, quote, quote_len);
+	keycache_clear(&local);
 	if (coll && coll->parsed && !coll->tcb_err && !coll->qe_err && !coll->crl_err) {
 		int64_t t = coll->tcb.next_update;
 		t = coll->qe.next_update < t ? coll->qe.next_update : t;

@@ -178,18 +178,24 @@ int vouch_collateral_open(vouch_collateral **out, const vouch_collateral_src *sr
 {
 	if (!out || !src)
 		return VOUCH_E_ARG;
-	/* malloc, not calloc: the DER buffers need no zeroing; every other field is set below */
+	/* malloc, not calloc: the DER buffers need no zeroing; collateral_reset sets every other field */
 	struct vouch_collateral *c = malloc(sizeof *c);
 	if (!c)
 		return VOUCH_E_NOMEM;
+	c->keys.n = 0;
+	collateral_reset(c, src);
+	*out = c;
+	return 0;
+}
+
+void collateral_reset(struct vouch_collateral *c, const vouch_collateral_src *src)
+{
 	c->src = *src;
 	c->parsed = 0;
 	c->cache.n = c->cache.next = 0;
-	c->keys.n = c->keys.next = 0;
-	c->tcb_chain.n = c->qe_chain.n = c->pck_chain.n = 0;
+	keycache_clear(&c->keys);
+	c->tcb_chain.n = c->qe_chain.n = c->pck_chain.n = c->quote_chain.n = 0;
 	c->pck_chain_err = 0;
-	*out = c;
-	return 0;
 }
 
 void vouch_collateral_close(vouch_collateral *c)

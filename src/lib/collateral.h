@@ -33,9 +33,13 @@ struct vouch_collateral {
 	cert_chain pck_chain;
 	sigcache cache;
 	keycache keys;
+	cert_chain quote_chain;   /* scratch: the PCK chain of the quote being verified */
 };
 
 /* Parses every part once; later calls do nothing. */
 void collateral_parse(struct vouch_collateral *c);
+
+/* Empties a handle (nothing parsed, nothing cached) for src, keeping its memory. */
+void collateral_reset(struct vouch_collateral *c, const vouch_collateral_src *src);
 
 #endif

@@ -169,6 +169,7 @@ static void stripped_and_tampered_logs(void)
 	CHECK(memcmp(rtmr[3], want3, 48) != 0);
 	/* a changed payload under its old digest: caught by the digest check */
 	json_decref(arr);
+	free(quote);
 	arr = fixture_log_json(&quote, &qlen);
 	compose = json_array_get(arr, 26);
 	json_object_set_new(compose, "event_payload", json_string(changed));

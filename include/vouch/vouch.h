@@ -15,5 +15,6 @@
 #include "vouch/fetch.h"
 #include "vouch/eventlog.h"
 #include "vouch/dstack.h"
+#include "vouch/sim.h"
 
 #endif

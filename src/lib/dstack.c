@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <jansson.h>
 
 #include "crypto.h"
+#include "jsonout.h"
 #include "scale.h"
 #include "vouch/util.h"
 
@@ -49,7 +49,7 @@ static int from_attestation(vouch_dstack_evidence *e, const uint8_t *bin, size_t
 }
 
 /* A hex string from a JSON object into a fresh buffer. */
-static int json_hex(json_t *o, const char *key, uint8_t **out, size_t *len)
+static int hex_field(json_t *o, const char *key, uint8_t **out, size_t *len)
 {
 	json_t *v = json_object_get(o, key);
 	if (!json_is_string(v))
@@ -78,14 +78,14 @@ static int from_json(vouch_dstack_evidence *e, owned *o, const uint8_t *buf, siz
 		return VOUCH_E_JSON;
 	}
 	if (json_object_get(root, "attestation")) {
-		if ((err = json_hex(root, "attestation", &o->bin, &n))) {
+		if ((err = hex_field(root, "attestation", &o->bin, &n))) {
 			msgf(msg, cap, "\"attestation\" must be hex");
 			goto out;
 		}
 		err = from_attestation(e, o->bin, n, msg, cap);
 		goto out;
 	}
-	if ((err = json_hex(root, "quote", &o->bin, &n))) {
+	if ((err = hex_field(root, "quote", &o->bin, &n))) {
 		msgf(msg, cap, "expected \"attestation\" or \"quote\" as hex");
 		goto out;
 	}
@@ -105,7 +105,7 @@ static int from_json(vouch_dstack_evidence *e, owned *o, const uint8_t *buf, siz
 		goto out;
 	if (json_object_get(root, "report_data")) {
 		uint8_t *rdata;
-		if (json_hex(root, "report_data", &rdata, &n) || n > 64) {
+		if (hex_field(root, "report_data", &rdata, &n) || n > 64) {
 			msgf(msg, cap, "\"report_data\" must be at most 64 bytes of hex");
 			err = VOUCH_E_HEX;
 			goto out;
@@ -295,15 +295,6 @@ int vouch_dstack_verify(vouch_dstack_result *out, vouch_verdict *v, const vouch_
 	return first;
 }
 
-static json_t *hexj(const uint8_t *p, size_t n)
-{
-	char b[2 * 64 + 1];
-	if (n > 64)
-		n = 64;
-	vouch_hex_encode(b, p, n);
-	return json_string(b);
-}
-
 char *vouch_dstack_result_json(const vouch_dstack_result *r, const vouch_verdict *v, const vouch_dstack_evidence *ev)
 {
 	const vouch_app_info *a = &r->app;
@@ -316,7 +307,7 @@ char *vouch_dstack_result_json(const vouch_dstack_result *r, const vouch_verdict
 	json_object_set_new(d, "os_image_is_dev", json_null());
 	json_object_set_new(d, "os_image_version", json_null());
 	json_object_set_new(d, "tee_variant", json_string("dstack-tdx"));
-	json_object_set_new(d, "report_data", v->quote.report_data ? hexj(v->quote.report_data, 64) : json_null());
+	json_object_set_new(d, "report_data", v->quote.report_data ? json_hex(v->quote.report_data, 64) : json_null());
 	json_object_set_new(d, "tcb_status", json_string(vouch_tcb_status_name(v->status.status)));
 	json_t *ids = json_array();
 	for (unsigned i = 0; i < v->status.n_advisories; i++)
@@ -330,15 +321,15 @@ char *vouch_dstack_result_json(const vouch_dstack_result *r, const vouch_verdict
 	json_decref(kp);
 	json_t *inits = json_array();
 	for (unsigned i = 0; i < a->n_init_scripts; i++)
-		json_array_append_new(inits, hexj(a->init_script_hashes[i], 32));
+		json_array_append_new(inits, json_hex(a->init_script_hashes[i], 32));
 	json_t *app = json_object();
-	json_object_set_new(app, "app_id", hexj(a->app_id, a->app_id_len));
-	json_object_set_new(app, "compose_hash", hexj(a->compose_hash, a->compose_hash_len));
-	json_object_set_new(app, "instance_id", hexj(a->instance_id, a->instance_id_len));
-	json_object_set_new(app, "device_id", a->have_device_id ? hexj(a->device_id, 32) : json_string(""));
-	json_object_set_new(app, "mr_system", hexj(a->mr_system, 32));
-	json_object_set_new(app, "mr_aggregated", hexj(a->mr_aggregated, 32));
-	json_object_set_new(app, "os_image_hash", hexj(a->os_image_hash, a->os_image_hash_len));
+	json_object_set_new(app, "app_id", json_hex(a->app_id, a->app_id_len));
+	json_object_set_new(app, "compose_hash", json_hex(a->compose_hash, a->compose_hash_len));
+	json_object_set_new(app, "instance_id", json_hex(a->instance_id, a->instance_id_len));
+	json_object_set_new(app, "device_id", a->have_device_id ? json_hex(a->device_id, 32) : json_string(""));
+	json_object_set_new(app, "mr_system", json_hex(a->mr_system, 32));
+	json_object_set_new(app, "mr_aggregated", json_hex(a->mr_aggregated, 32));
+	json_object_set_new(app, "os_image_hash", json_hex(a->os_image_hash, a->os_image_hash_len));
 	json_object_set_new(app, "key_provider_info", json_string(a->key_provider_info));
 	json_object_set_new(app, "init_script_hashes", inits);
 	json_object_set_new(d, "app_info", app);
@@ -363,7 +354,7 @@ char *vouch_dstack_result_json(const vouch_dstack_result *r, const vouch_verdict
 	json_object_set_new(x, "no_collateral", json_boolean(v->no_collateral));
 	for (int i = 0; i < 4 && v->quote.td.mr_td; i++)
 		json_array_append_new(rt, json_pack("{s:i, s:o, s:o, s:b}", "index", i, "replayed",
-						    hexj(r->rtmr_replayed[i], 48), "quote", hexj(v->quote.td.rtmr[i], 48),
+						    json_hex(r->rtmr_replayed[i], 48), "quote", json_hex(v->quote.td.rtmr[i], 48),
 						    "match", r->rtmr_match[i]));
 	json_object_set_new(x, "rtmr", rt);
 	json_object_set_new(x, "report_data_verified", json_boolean(r->report_data_verified));

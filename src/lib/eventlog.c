@@ -2,10 +2,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <jansson.h>
 
 #include "crypto.h"
 #include "internal.h"
+#include "jsonout.h"
 #include "vouch/eventlog.h"
 #include "vouch/util.h"
 
@@ -255,17 +255,6 @@ void vouch_eventlog_free(vouch_eventlog *log)
 	memset(log, 0, sizeof *log);
 }
 
-static json_t *hexstr(const uint8_t *p, size_t n)
-{
-	char *b = malloc(2 * n + 1);
-	if (!b)
-		return NULL;
-	vouch_hex_encode(b, p, n);
-	json_t *s = json_stringn(b, 2 * n);
-	free(b);
-	return s;
-}
-
 char *vouch_eventlog_json(const vouch_eventlog *log)
 {
 	json_t *arr = json_array();
@@ -279,13 +268,13 @@ char *vouch_eventlog_json(const vouch_eventlog *log)
 		json_t *o = json_object();
 		json_object_set_new(o, "imr", json_integer(e->imr));
 		json_object_set_new(o, "event_type", json_integer(e->event_type));
-		json_object_set_new(o, "digest", hexstr(d, 48));
+		json_object_set_new(o, "digest", json_hex(d, 48));
 		json_object_set_new(o, "event", json_stringn(e->name, e->name_len));
-		json_object_set_new(o, "event_payload", hexstr(e->payload, e->payload_len));
+		json_object_set_new(o, "event_payload", json_hex(e->payload, e->payload_len));
 		if (e->version == 2) {
 			json_object_set_new(o, "version", json_integer(2));
 			if (e->preimage)
-				json_object_set_new(o, "preimage", hexstr(e->preimage, e->preimage_len));
+				json_object_set_new(o, "preimage", json_hex(e->preimage, e->preimage_len));
 		}
 		json_array_append_new(arr, o);
 	}

@@ -229,32 +229,29 @@ static X509_CRL *make_crl(X509 *issuer, EVP_PKEY *key, int64_t now, const ASN1_I
 	return crl;
 }
 
+/* OpenSSL's DER (from an i2d_* call that allocated d) as a malloc'd copy. */
+static uint8_t *own_der(unsigned char *d, int len, size_t *n)
+{
+	uint8_t *out = len > 0 ? malloc((size_t)len) : NULL;
+	if (out)
+		memcpy(out, d, (size_t)len);
+	OPENSSL_free(d);
+	*n = out ? (size_t)len : 0;
+	return out;
+}
+
 static uint8_t *der_of_cert(X509 *x, size_t *n)
 {
 	unsigned char *d = NULL;
 	int len = i2d_X509(x, &d);
-	if (len <= 0)
-		return NULL;
-	uint8_t *out = malloc((size_t)len);
-	if (out)
-		memcpy(out, d, (size_t)len);
-	OPENSSL_free(d);
-	*n = (size_t)len;
-	return out;
+	return own_der(d, len, n);
 }
 
 static uint8_t *der_of_crl(X509_CRL *c, size_t *n)
 {
 	unsigned char *d = NULL;
 	int len = i2d_X509_CRL(c, &d);
-	if (len <= 0)
-		return NULL;
-	uint8_t *out = malloc((size_t)len);
-	if (out)
-		memcpy(out, d, (size_t)len);
-	OPENSSL_free(d);
-	*n = (size_t)len;
-	return out;
+	return own_der(d, len, n);
 }
 
 /* Concatenated PEM of the given certificates (malloc'd). */

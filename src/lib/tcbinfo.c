@@ -113,6 +113,32 @@ static int require(pctx *c, uint32_t seen, uint32_t need, const char *const *nam
 	return 0;
 }
 
+/* The next known field of an object: skips unknown keys, refuses duplicates. Returns the field's index with
+ * the reader on its value, or -1 at the end of the object or on error. */
+static int next_field(pctx *c, int *n, const char *const *names, size_t count, uint32_t *seen)
+{
+	span key;
+	while (ok(c) && jr_obj_next(&c->j, n, &key)) {
+		for (size_t i = 0; i < count; i++)
+			if (jr_str_eq(key, names[i]))
+				return once(c, seen, (int)i, names[i]) ? (int)i : -1;
+		jr_skip(&c->j);
+	}
+	return -1;
+}
+
+/* After a top-level object: nothing may follow, and every required field must have been there. */
+static int finish(pctx *c, uint32_t seen, uint32_t need, const char *const *names)
+{
+	if (ok(c))
+		jr_end(&c->j);
+	if (c->j.err)
+		bad(c, "not valid JSON");
+	if (ok(c))
+		require(c, seen, need, names);
+	return c->failed ? c->err : 0;
+}
+
 /* [{"svn":N, …}, …] into up to 16 bytes; *n counts every element. */
 static void get_components(pctx *c, uint8_t out[16], unsigned *n, const char *field)
 {
@@ -308,22 +334,11 @@ int tcb_info_is_tdx(const tcb_info *t)
 int tcb_info_parse(tcb_info *t, const char *text, size_t len, char *msg, size_t cap)
 {
 	pctx c = {jr_init(text, len), msg, cap, VOUCH_E_TCB_INFO_PARSE, 0};
-	int n = 0;
-	span key;
+	int n = 0, f;
 	uint32_t seen = 0;
 	uint64_t v;
 	memset(t, 0, sizeof *t);
-	while (ok(&c) && jr_obj_next(&c.j, &n, &key)) {
-		int f = -1;
-		for (int i = 0; i < (int)ARRAY_LEN(TI_FIELDS); i++)
-			if (jr_str_eq(key, TI_FIELDS[i]))
-				f = i;
-		if (f < 0) {
-			jr_skip(&c.j);
-			continue;
-		}
-		if (!once(&c, &seen, f, TI_FIELDS[f]))
-			break;
+	while ((f = next_field(&c, &n, TI_FIELDS, ARRAY_LEN(TI_FIELDS), &seen)) >= 0) {
 		switch (f) {
 		case TI_ID:
 			if (jr_str(&c.j, &t->id))
@@ -384,13 +399,7 @@ int tcb_info_parse(tcb_info *t, const char *text, size_t len, char *msg, size_t 
 		}
 		}
 	}
-	if (ok(&c))
-		jr_end(&c.j);
-	if (c.j.err)
-		bad(&c, "not valid JSON");
-	if (ok(&c))
-		require(&c, seen, (1u << TI_MODULE) - 1, TI_FIELDS);
-	if (c.failed) {
+	if (finish(&c, seen, (1u << TI_MODULE) - 1, TI_FIELDS)) {
 		memset(t, 0, sizeof *t);
 		return c.err;
 	}
@@ -416,22 +425,11 @@ static const char *const QI_FIELDS[] = {"id", "version", "issueDate", "nextUpdat
 int qe_identity_parse(qe_identity *q, const char *text, size_t len, char *msg, size_t cap)
 {
 	pctx c = {jr_init(text, len), msg, cap, VOUCH_E_QE_ID_PARSE, 0};
-	int n = 0;
-	span key;
+	int n = 0, f;
 	uint32_t seen = 0;
 	uint64_t v;
 	memset(q, 0, sizeof *q);
-	while (ok(&c) && jr_obj_next(&c.j, &n, &key)) {
-		int f = -1;
-		for (int i = 0; i < (int)ARRAY_LEN(QI_FIELDS); i++)
-			if (jr_str_eq(key, QI_FIELDS[i]))
-				f = i;
-		if (f < 0) {
-			jr_skip(&c.j);
-			continue;
-		}
-		if (!once(&c, &seen, f, QI_FIELDS[f]))
-			break;
+	while ((f = next_field(&c, &n, QI_FIELDS, ARRAY_LEN(QI_FIELDS), &seen)) >= 0) {
 		switch (f) {
 		case QI_ID:
 			if (jr_str(&c.j, &q->id))
@@ -475,13 +473,7 @@ int qe_identity_parse(qe_identity *q, const char *text, size_t len, char *msg, s
 			break;
 		}
 	}
-	if (ok(&c))
-		jr_end(&c.j);
-	if (c.j.err)
-		bad(&c, "not valid JSON");
-	if (ok(&c))
-		require(&c, seen, (1u << ARRAY_LEN(QI_FIELDS)) - 1, QI_FIELDS);
-	if (c.failed) {
+	if (finish(&c, seen, (1u << ARRAY_LEN(QI_FIELDS)) - 1, QI_FIELDS)) {
 		memset(q, 0, sizeof *q);
 		return c.err;
 	}

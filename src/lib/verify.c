@@ -165,47 +165,74 @@ static int check_issuer_chain(vctx *x, vouch_check_id id, const char *what, int 
 	return 0;
 }
 
+/* Steps 2 and 3 share a shape: a signed JSON text — decoded, dated, its issuer chain checked, its signature
+ * over the exact bytes verified. */
+typedef struct signed_part {
+	const char *what;             /* "TCBInfo" / "QE Identity", as dcap-qvl words its errors */
+	const char *chain_what;       /* "TCB Info" / "QE Identity" */
+	const char *field;            /* "tcb_info" / "qe_identity" */
+	vouch_check_id decode, validity, chain, signature;
+	int parse_err, e_future, e_expired, e_signature;
+	const char *parse_msg;
+	int64_t issue, next;
+	int chain_err;
+	const char *chain_msg;
+	const cert_chain *issuers;
+	vouch_bytes text;
+	const uint8_t *sig;
+} signed_part;
+
+static int step_signed(vctx *x, const signed_part *p)
+{
+	int err;
+	if (p->parse_err)
+		return fail(x, p->decode, p->parse_err, "Failed to decode %s: %s",
+			    p->decode == VOUCH_CHECK_TCB_INFO_DECODE ? "TcbInfo" : "QeIdentity", p->parse_msg);
+	pass(x, p->decode, NULL);
+	if ((err = check_window(x, p->validity, p->what, p->issue, p->next, p->e_future, p->e_expired)))
+		return err;
+	if ((err = check_issuer_chain(x, p->chain, p->chain_what, p->chain_err, p->chain_msg, p->issuers)))
+		return err;
+	if (!raw_sig_ok(x, &x->c->cache, p->issuers->certs[0].pub, span_of(p->text.p, p->text.len), p->sig))
+		return fail(x, p->signature, p->e_signature, "Signature is invalid for %s in quote_collateral", p->field);
+	pass(x, p->signature, NULL);
+	return 0;
+}
+
 /* ---- step 2: TCB info ---- */
 static int step_tcb_info(vctx *x)
 {
 	struct vouch_collateral *c = x->c;
-	int err;
-	if (c->tcb_err)
-		return fail(x, VOUCH_CHECK_TCB_INFO_DECODE, c->tcb_err, "Failed to decode TcbInfo: %s", c->tcb_msg);
-	pass(x, VOUCH_CHECK_TCB_INFO_DECODE, NULL);
-	if ((err = check_window(x, VOUCH_CHECK_TCB_INFO_VALIDITY, "TCBInfo", c->tcb.issue_date, c->tcb.next_update,
-				VOUCH_E_TCB_INFO_FUTURE, VOUCH_E_TCB_INFO_EXPIRED)))
-		return err;
-	if ((err = check_issuer_chain(x, VOUCH_CHECK_TCB_INFO_CHAIN, "TCB Info", c->tcb_chain_err, c->tcb_chain_msg,
-				      &c->tcb_chain)))
-		return err;
-	if (!raw_sig_ok(x, &c->cache, c->tcb_chain.certs[0].pub, span_of(c->src.tcb_info.p, c->src.tcb_info.len),
-			c->src.tcb_info_signature))
-		return fail(x, VOUCH_CHECK_TCB_INFO_SIGNATURE, VOUCH_E_TCB_INFO_SIGNATURE,
-			    "Signature is invalid for tcb_info in quote_collateral");
-	pass(x, VOUCH_CHECK_TCB_INFO_SIGNATURE, NULL);
-	return 0;
+	signed_part p = {
+		.what = "TCBInfo", .chain_what = "TCB Info", .field = "tcb_info",
+		.decode = VOUCH_CHECK_TCB_INFO_DECODE, .validity = VOUCH_CHECK_TCB_INFO_VALIDITY,
+		.chain = VOUCH_CHECK_TCB_INFO_CHAIN, .signature = VOUCH_CHECK_TCB_INFO_SIGNATURE,
+		.parse_err = c->tcb_err, .parse_msg = c->tcb_msg, .e_future = VOUCH_E_TCB_INFO_FUTURE,
+		.e_expired = VOUCH_E_TCB_INFO_EXPIRED, .e_signature = VOUCH_E_TCB_INFO_SIGNATURE,
+		.issue = c->tcb.issue_date, .next = c->tcb.next_update,
+		.chain_err = c->tcb_chain_err, .chain_msg = c->tcb_chain_msg, .issuers = &c->tcb_chain,
+		.text = c->src.tcb_info, .sig = c->src.tcb_info_signature,
+	};
+	return step_signed(x, &p);
 }
 
 /* ---- step 3: QE identity ---- */
 static int step_qe_identity(vctx *x)
 {
 	struct vouch_collateral *c = x->c;
-	int err;
-	if (c->qe_err)
-		return fail(x, VOUCH_CHECK_QE_ID_DECODE, c->qe_err, "Failed to decode QeIdentity: %s", c->qe_msg);
-	pass(x, VOUCH_CHECK_QE_ID_DECODE, NULL);
-	if ((err = check_window(x, VOUCH_CHECK_QE_ID_VALIDITY, "QE Identity", c->qe.issue_date, c->qe.next_update,
-				VOUCH_E_QE_ID_FUTURE, VOUCH_E_QE_ID_EXPIRED)))
+	signed_part p = {
+		.what = "QE Identity", .chain_what = "QE Identity", .field = "qe_identity",
+		.decode = VOUCH_CHECK_QE_ID_DECODE, .validity = VOUCH_CHECK_QE_ID_VALIDITY,
+		.chain = VOUCH_CHECK_QE_ID_CHAIN, .signature = VOUCH_CHECK_QE_ID_SIGNATURE,
+		.parse_err = c->qe_err, .parse_msg = c->qe_msg, .e_future = VOUCH_E_QE_ID_FUTURE,
+		.e_expired = VOUCH_E_QE_ID_EXPIRED, .e_signature = VOUCH_E_QE_ID_SIGNATURE,
+		.issue = c->qe.issue_date, .next = c->qe.next_update,
+		.chain_err = c->qe_chain_err, .chain_msg = c->qe_chain_msg, .issuers = &c->qe_chain,
+		.text = c->src.qe_identity, .sig = c->src.qe_identity_signature,
+	};
+	int err = step_signed(x, &p);
+	if (err)
 		return err;
-	if ((err = check_issuer_chain(x, VOUCH_CHECK_QE_ID_CHAIN, "QE Identity", c->qe_chain_err, c->qe_chain_msg,
-				      &c->qe_chain)))
-		return err;
-	if (!raw_sig_ok(x, &c->cache, c->qe_chain.certs[0].pub, span_of(c->src.qe_identity.p, c->src.qe_identity.len),
-			c->src.qe_identity_signature))
-		return fail(x, VOUCH_CHECK_QE_ID_SIGNATURE, VOUCH_E_QE_ID_SIGNATURE,
-			    "Signature is invalid for qe_identity in quote_collateral");
-	pass(x, VOUCH_CHECK_QE_ID_SIGNATURE, NULL);
 	int tdx = x->v->quote.tee_type == VOUCH_TEE_TDX;
 	unsigned ver = c->qe.version;
 	int fits = tdx ? jr_str_eq(c->qe.id, "TD_QE") && (ver == 2 || ver == 3) : jr_str_eq(c->qe.id, "QE") && ver == 2;

@@ -183,7 +183,8 @@ typedef struct vouch_verify_opts {
 int vouch_verify(vouch_verdict *out, const vouch_verify_opts *opts, vouch_collateral *coll, const uint8_t *quote,
 		 size_t quote_len, int64_t now);
 
-/* vouch_verify with a handle opened and closed for this one call: a cold verification. */
+/* vouch_verify with a fresh handle for this one call: a cold verification, every signature checked.
+ * Thread-safe: each thread reuses one scratch allocation, emptied for every call. */
 int vouch_verify_with(vouch_verdict *out, const vouch_verify_opts *opts, const vouch_collateral_src *src,
 		      const uint8_t *quote, size_t quote_len, int64_t now);
 

@@ -98,7 +98,8 @@ static int step_quote(vctx *x, const uint8_t *quote, size_t len)
 	int err = vouch_quote_parse(q, quote, len);
 	if (err)
 		return fail(x, VOUCH_CHECK_QUOTE_DECODE, err, "%s", vouch_strerror(err));
-	pass(x, VOUCH_CHECK_QUOTE_DECODE, NULL);
+	pass(x, VOUCH_CHECK_QUOTE_DECODE,
+	     "layout and lengths; beyond dcap-qvl: v5 body size and type, outer certification type 6, exact lengths");
 	if (!ct_eq(q->qe_vendor_id, INTEL_QE_VENDOR_ID, 16))
 		return fail(x, VOUCH_CHECK_QUOTE_HEADER, VOUCH_E_QUOTE_QE_VENDOR, "Unknown QE vendor ID");
 	if (q->tee_type == VOUCH_TEE_SGX && q->version != 3)

@@ -13,6 +13,7 @@
 #include "vouch/quote.h"
 #include "vouch/dcap.h"
 #include "vouch/fetch.h"
+#include "vouch/keys.h"
 #include "vouch/eventlog.h"
 #include "vouch/dstack.h"
 #include "vouch/sim.h"

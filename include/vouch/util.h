@@ -32,6 +32,17 @@ int vouch_time_parse(int64_t *out, const char *s, size_t len);
 /* Formats Unix seconds as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
 void vouch_time_format(char *out, int64_t t);
 
+/* Replaces path atomically: a temporary file in the same directory with the given mode, written, fsynced,
+ * renamed over path, and the directory fsynced. Returns 0 or VOUCH_E_IO (errno tells why). */
+int vouch_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
+/* Reads a whole file (or "-" for stdin; pipes work) of at most max bytes into a malloc'd buffer with a NUL
+ * after the data. Returns 0, VOUCH_E_IO (errno tells why), VOUCH_E_LIMIT or VOUCH_E_NOMEM. */
+int vouch_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
+
+/* mkdir -p with the given mode for the directories it creates. Returns 0 or VOUCH_E_IO. */
+int vouch_mkdirs(const char *dir, unsigned mode);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,5 @@
 /* File and argument helpers shared by the verbs. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "vouch/err.h"
 #include "vouch/quote.h"
 #include "vouch/util.h"
 
@@ -23,50 +23,13 @@ void errorf(const char *verb, const char *fmt, ...)
 
 uint8_t *read_file(const char *path, size_t max, size_t *len)
 {
-	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "vouch: cannot open %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	size_t cap = 65536, n = 0;
-	uint8_t *buf = malloc(cap + 1);
-	while (buf) {
-		if (n == cap) {
-			if (cap >= max) {
-				fprintf(stderr, "vouch: %s is larger than %zu bytes\n", path, max);
-				goto fail;
-			}
-			cap = cap * 2 > max ? max : cap * 2;
-			uint8_t *b = realloc(buf, cap + 1);
-			if (!b)
-				goto fail;
-			buf = b;
-		}
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			fprintf(stderr, "vouch: cannot read %s: %s\n", path, strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (!buf) {
-		fprintf(stderr, "vouch: out of memory reading %s\n", path);
-		goto fail;
-	}
-	if (fd != STDIN_FILENO)
-		close(fd);
-	buf[n] = 0;
-	*len = n;
-	return buf;
-fail:
-	free(buf);
-	if (fd != STDIN_FILENO)
-		close(fd);
-	return NULL;
+	uint8_t *buf;
+	int err = vouch_file_read(path, max, &buf, len);
+	if (err == VOUCH_E_LIMIT)
+		fprintf(stderr, "vouch: %s is larger than %zu bytes\n", path, max);
+	else if (err)
+		fprintf(stderr, "vouch: cannot read %s: %s\n", path, err == VOUCH_E_IO ? strerror(errno) : vouch_strerror(err));
+	return err ? NULL : buf;
 }
 
 uint8_t *read_quote(const char *path, size_t *len)

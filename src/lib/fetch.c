@@ -229,67 +229,20 @@ const char *vouch_default_cache_dir(char *out, size_t cap)
 
 static int cache_read(vouch_collateral_src *out, const char *path)
 {
-	FILE *f = fopen(path, "rbe");
-	if (!f)
-		return VOUCH_E_IO;
-	buf b = {0};
-	char chunk[8192];
+	uint8_t *text;
 	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		if (buf_add(&b, chunk, n)) {
-			fclose(f);
-			free(b.p);
-			return VOUCH_E_LIMIT;
-		}
-	fclose(f);
 	char m[128];
-	int err = b.p ? vouch_collateral_parse_json(out, b.p, b.len, m, sizeof m) : VOUCH_E_IO;
-	free(b.p);
+	int err = vouch_file_read(path, MAX_BODY, &text, &n);
+	if (!err)
+		err = vouch_collateral_parse_json(out, (const char *)text, n, m, sizeof m);
+	free(text);
 	return err;
 }
 
-/* mkdir -p with mode 0700 for what it creates */
-static int make_dirs(const char *dir)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s", dir);
-	for (char *p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(tmp, 0700) && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
-}
-
-/* Atomic replace: temporary file in the same directory, fsync, rename. */
 static int cache_write(const char *dir, const char *path, const char *text)
 {
-	char tmp[4200];
-	if (make_dirs(dir))
-		return VOUCH_E_IO;
-	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return VOUCH_E_IO;
-	size_t n = strlen(text), off = 0;
-	while (off < n) {
-		ssize_t w = write(fd, text + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			close(fd);
-			unlink(tmp);
-			return VOUCH_E_IO;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) || close(fd) || rename(tmp, path)) {
-		unlink(tmp);
-		return VOUCH_E_IO;
-	}
-	return 0;
+	int err = vouch_mkdirs(dir, 0700);
+	return err ? err : vouch_file_write_atomic(path, text, strlen(text), 0600);
 }
 
 /* Fetches the four parts and assembles dcap-qvl's collateral JSON (malloc'd). */

@@ -203,7 +203,7 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
 	return x;
 }
 
-static X509_CRL *make_crl(X509 *issuer, EVP_PKEY *key, int64_t now, const ASN1_INTEGER *revoke)
+X509_CRL *sim_make_crl(X509 *issuer, EVP_PKEY *key, int64_t now, const ASN1_INTEGER *revoke)
 {
 	X509_CRL *crl = X509_CRL_new();
 	/* issued half an hour after the TCB info and QE identity, so that thisUpdate can be tested alone */
@@ -247,7 +247,7 @@ static uint8_t *der_of_cert(X509 *x, size_t *n)
 	return own_der(d, len, n);
 }
 
-static uint8_t *der_of_crl(X509_CRL *c, size_t *n)
+uint8_t *sim_der_of_crl(X509_CRL *c, size_t *n)
 {
 	unsigned char *d = NULL;
 	int len = i2d_X509_CRL(c, &d);
@@ -285,6 +285,23 @@ int sim_sign(const vouch_sim *s, enum sim_key key, const void *msg, size_t n, ui
 	return ok ? 0 : VOUCH_E_CRYPTO;
 }
 
+int sim_finish(vouch_sim *s)
+{
+	uint8_t pub[65];
+	size_t publen = 0;
+	if (EVP_PKEY_get_octet_string_param(s->keys[SIM_KEY_ATT], "encoded-pub-key", pub, sizeof pub, &publen) != 1 ||
+	    publen != 65)
+		return VOUCH_E_CRYPTO;
+	memcpy(s->att_pub, pub + 1, 64);
+	X509 *pck_chain[3] = {s->certs[SIM_CERT_PCK], s->certs[SIM_CERT_CA], s->certs[SIM_CERT_ROOT]};
+	X509 *tcb_chain[2] = {s->certs[SIM_CERT_TCB], s->certs[SIM_CERT_ROOT]};
+	if (!(s->root_der = der_of_cert(s->certs[SIM_CERT_ROOT], &s->root_der_len)) ||
+	    !(s->pck_chain_pem = pem_chain(pck_chain, 3)) || !(s->ca_chain_pem = pem_chain(pck_chain + 1, 2)) ||
+	    !(s->tcb_chain_pem = pem_chain(tcb_chain, 2)))
+		return VOUCH_E_NOMEM;
+	return 0;
+}
+
 int vouch_sim_new(vouch_sim **out, const vouch_sim_config *c)
 {
 	if (!out || !c)
@@ -298,53 +315,32 @@ int vouch_sim_new(vouch_sim **out, const vouch_sim_config *c)
 		snprintf(s->advisories, sizeof s->advisories, "%s", c->advisory_ids);
 	s->cfg.advisory_ids = NULL;
 	int err = VOUCH_E_CRYPTO;
-	X509 *root = NULL, *ca = NULL, *pck = NULL, *tcb = NULL;
-	X509_CRL *root_crl = NULL, *pck_crl = NULL;
 	for (int i = 0; i < SIM_KEYS; i++)
 		if (!(s->keys[i] = new_key()))
 			goto out;
 	if (RAND_bytes(s->ppid, 16) != 1 || RAND_bytes(s->qe_mrsigner, 32) != 1)
 		goto out;
-	uint8_t pub[65];
-	size_t publen = 0;
-	if (EVP_PKEY_get_octet_string_param(s->keys[SIM_KEY_ATT], "encoded-pub-key", pub, sizeof pub, &publen) != 1 ||
-	    publen != 65)
-		goto out;
-	memcpy(s->att_pub, pub + 1, 64);
 	dw ext = {{0}, 0, 0};
 	if (sgx_extension(&ext, s))
 		goto out;
 	int64_t now = c->now;
-	root = make_cert(s->keys[SIM_KEY_ROOT], "vouch simulated SGX Root CA", NULL, s->keys[SIM_KEY_ROOT], now, 1, 1,
-			 "critical,keyCertSign,cRLSign", NULL);
-	ca = root ? make_cert(s->keys[SIM_KEY_CA], "vouch simulated SGX PCK Platform CA", root, s->keys[SIM_KEY_ROOT],
-			      now, 1, 0, "critical,keyCertSign,cRLSign", NULL)
-		  : NULL;
-	pck = ca ? make_cert(s->keys[SIM_KEY_PCK], "vouch simulated SGX PCK Certificate", ca, s->keys[SIM_KEY_CA], now,
-			     0, 0, "critical,digitalSignature,nonRepudiation", &ext)
-		 : NULL;
-	tcb = root ? make_cert(s->keys[SIM_KEY_TCB], "vouch simulated SGX TCB Signing", root, s->keys[SIM_KEY_ROOT],
-			       now, 0, 0, "critical,digitalSignature,nonRepudiation", NULL)
-		   : NULL;
-	if (!pck || !tcb)
+	X509 **k = s->certs;
+	k[SIM_CERT_ROOT] = make_cert(s->keys[SIM_KEY_ROOT], "vouch simulated SGX Root CA", NULL, s->keys[SIM_KEY_ROOT],
+				     now, 1, 1, "critical,keyCertSign,cRLSign", NULL);
+	if (!k[SIM_CERT_ROOT])
 		goto out;
-	root_crl = make_crl(root, s->keys[SIM_KEY_ROOT], now, NULL);
-	pck_crl = make_crl(ca, s->keys[SIM_KEY_CA], now, c->revoke_pck ? X509_get0_serialNumber(pck) : NULL);
-	X509 *pck_chain[3] = {pck, ca, root}, *tcb_chain[2] = {tcb, root};
-	err = VOUCH_E_NOMEM;
-	if (!root_crl || !pck_crl || !(s->root_der = der_of_cert(root, &s->root_der_len)) ||
-	    !(s->pck_der = der_of_cert(pck, &s->pck_der_len)) || !(s->pck_chain_pem = pem_chain(pck_chain, 3)) ||
-	    !(s->ca_chain_pem = pem_chain(pck_chain + 1, 2)) || !(s->tcb_chain_pem = pem_chain(tcb_chain, 2)) ||
-	    !(s->root_crl = der_of_crl(root_crl, &s->root_crl_len)) || !(s->pck_crl = der_of_crl(pck_crl, &s->pck_crl_len)))
+	k[SIM_CERT_CA] = make_cert(s->keys[SIM_KEY_CA], "vouch simulated SGX PCK Platform CA", k[SIM_CERT_ROOT],
+				   s->keys[SIM_KEY_ROOT], now, 1, 0, "critical,keyCertSign,cRLSign", NULL);
+	if (!k[SIM_CERT_CA])
 		goto out;
-	err = 0;
+	k[SIM_CERT_PCK] = make_cert(s->keys[SIM_KEY_PCK], "vouch simulated SGX PCK Certificate", k[SIM_CERT_CA],
+				    s->keys[SIM_KEY_CA], now, 0, 0, "critical,digitalSignature,nonRepudiation", &ext);
+	k[SIM_CERT_TCB] = make_cert(s->keys[SIM_KEY_TCB], "vouch simulated SGX TCB Signing", k[SIM_CERT_ROOT],
+				    s->keys[SIM_KEY_ROOT], now, 0, 0, "critical,digitalSignature,nonRepudiation", NULL);
+	if (!k[SIM_CERT_PCK] || !k[SIM_CERT_TCB])
+		goto out;
+	err = sim_finish(s);
 out:
-	X509_free(root);
-	X509_free(ca);
-	X509_free(pck);
-	X509_free(tcb);
-	X509_CRL_free(root_crl);
-	X509_CRL_free(pck_crl);
 	if (err)
 		vouch_sim_free(s);
 	else
@@ -358,13 +354,12 @@ void vouch_sim_free(vouch_sim *s)
 		return;
 	for (int i = 0; i < SIM_KEYS; i++)
 		EVP_PKEY_free(s->keys[i]);
+	for (int i = 0; i < SIM_CERTS; i++)
+		X509_free(s->certs[i]);
 	free(s->root_der);
-	free(s->pck_der);
 	free(s->pck_chain_pem);
 	free(s->ca_chain_pem);
 	free(s->tcb_chain_pem);
-	free(s->root_crl);
-	free(s->pck_crl);
 	vouch_wipe(s, sizeof *s);
 	free(s);
 }
@@ -374,149 +369,3 @@ vouch_bytes vouch_sim_root(const vouch_sim *s)
 	return (vouch_bytes){s->root_der, s->root_der_len};
 }
 
-/* ---- collateral texts ---- */
-
-static void append(char **buf, size_t *len, size_t *cap, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-{
-	va_list ap;
-	for (;;) {
-		va_start(ap, fmt);
-		int n = vsnprintf(*buf ? *buf + *len : NULL, *buf ? *cap - *len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if (*buf && *len + (size_t)n < *cap) {
-			*len += (size_t)n;
-			return;
-		}
-		size_t c = (*cap ? *cap * 2 : 4096) + (size_t)n;
-		char *b = realloc(*buf, c);
-		if (!b)
-			return;
-		*buf = b, *cap = c;
-	}
-}
-
-static void svns(char **b, size_t *n, size_t *cap, const uint8_t v[16])
-{
-	for (int i = 0; i < 16; i++)
-		append(b, n, cap, "%s{\"svn\":%u}", i ? "," : "", v[i]);
-}
-
-static void advisories(char **b, size_t *n, size_t *cap, const char *list)
-{
-	if (!*list)
-		return;
-	append(b, n, cap, ",\"advisoryIDs\":[");
-	const char *p = list;
-	int first = 1;
-	while (*p) {
-		size_t k = strcspn(p, ",");
-		append(b, n, cap, "%s\"%.*s\"", first ? "" : ",", (int)k, p);
-		first = 0;
-		p += k + (p[k] == ',');
-	}
-	append(b, n, cap, "]");
-}
-
-char *sim_tcb_info_text(const vouch_sim *s, int tdx)
-{
-	const vouch_sim_config *c = &s->cfg;
-	char *b = NULL, issue[21], next[21], fm[13], pce[5];
-	size_t n = 0, cap = 0;
-	static const uint8_t zero[16];
-	vouch_time_format(issue, c->now - 3600);
-	vouch_time_format(next, c->now + 30 * DAY);
-	for (int i = 0; i < 6; i++)
-		snprintf(fm + 2 * i, 3, "%02X", c->fmspc[i]);
-	snprintf(pce, sizeof pce, "%02X%02X", c->pceid[0], c->pceid[1]);
-	append(&b, &n, &cap,
-	       "{\"id\":\"%s\",\"version\":3,\"issueDate\":\"%s\",\"nextUpdate\":\"%s\",\"fmspc\":\"%s\",\"pceId\":\"%s\","
-	       "\"tcbType\":0,\"tcbEvaluationDataNumber\":17",
-	       tdx ? "TDX" : "SGX", issue, next, fm, pce);
-	if (tdx) {
-		static const char zeros48[] = "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
-		append(&b, &n, &cap,
-		       ",\"tdxModule\":{\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\"}"
-		       ",\"tdxModuleIdentities\":[{\"id\":\"TDX_%02X\",\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
-		       "\"attributesMask\":\"FFFFFFFFFFFFFFFF\",\"tcbLevels\":[{\"tcb\":{\"isvsvn\":%u},\"tcbDate\":\"2025-01-01T00:00:00Z\","
-		       "\"tcbStatus\":\"UpToDate\"},{\"tcb\":{\"isvsvn\":0},\"tcbDate\":\"2023-01-01T00:00:00Z\",\"tcbStatus\":\"OutOfDate\"}]}]",
-		       zeros48, c->tee_tcb_svn[1], zeros48, c->tee_tcb_svn[0]);
-	}
-	/* the platform's own level, then an older one everything passes */
-	append(&b, &n, &cap, ",\"tcbLevels\":[{\"tcb\":{\"sgxtcbcomponents\":[");
-	svns(&b, &n, &cap, c->cpusvn);
-	append(&b, &n, &cap, "],\"pcesvn\":%u", c->pcesvn);
-	if (tdx) {
-		append(&b, &n, &cap, ",\"tdxtcbcomponents\":[");
-		svns(&b, &n, &cap, c->tee_tcb_svn);
-		append(&b, &n, &cap, "]");
-	}
-	append(&b, &n, &cap, "},\"tcbDate\":\"2025-01-01T00:00:00Z\",\"tcbStatus\":\"%s\"",
-	       vouch_tcb_status_name(c->platform_status));
-	advisories(&b, &n, &cap, s->advisories);
-	append(&b, &n, &cap, "},{\"tcb\":{\"sgxtcbcomponents\":[");
-	svns(&b, &n, &cap, zero);
-	append(&b, &n, &cap, "],\"pcesvn\":0");
-	if (tdx) {
-		append(&b, &n, &cap, ",\"tdxtcbcomponents\":[");
-		svns(&b, &n, &cap, zero);
-		append(&b, &n, &cap, "]");
-	}
-	append(&b, &n, &cap, "},\"tcbDate\":\"2023-01-01T00:00:00Z\",\"tcbStatus\":\"OutOfDate\",\"advisoryIDs\":[\"INTEL-SA-00000\"]}]}");
-	return b;
-}
-
-char *sim_qe_identity_text(const vouch_sim *s, int tdx)
-{
-	const vouch_sim_config *c = &s->cfg;
-	char *b = NULL, issue[21], next[21], mrsigner[65];
-	size_t n = 0, cap = 0;
-	vouch_time_format(issue, c->now - 3600);
-	vouch_time_format(next, c->now + 30 * DAY);
-	vouch_hex_encode(mrsigner, s->qe_mrsigner, 32);
-	append(&b, &n, &cap,
-	       "{\"id\":\"%s\",\"version\":2,\"issueDate\":\"%s\",\"nextUpdate\":\"%s\",\"tcbEvaluationDataNumber\":17,"
-	       "\"miscselect\":\"00000000\",\"miscselectMask\":\"FFFFFFFF\",\"attributes\":\"11000000000000000000000000000000\","
-	       "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"%s\",\"isvprodid\":%d,"
-	       "\"tcbLevels\":[{\"tcb\":{\"isvsvn\":%u},\"tcbDate\":\"2025-01-01T00:00:00Z\",\"tcbStatus\":\"%s\"},"
-	       "{\"tcb\":{\"isvsvn\":0},\"tcbDate\":\"2023-01-01T00:00:00Z\",\"tcbStatus\":\"OutOfDate\"}]}",
-	       tdx ? "TD_QE" : "QE", issue, next, mrsigner, tdx ? 2 : 1, c->qe_isvsvn, vouch_tcb_status_name(c->qe_status));
-	return b;
-}
-
-int sim_collateral_with(vouch_collateral_src *out, const vouch_sim *s, int tdx, const char *tcb_info,
-			const char *qe_identity)
-{
-	char *ti = tcb_info ? NULL : sim_tcb_info_text(s, tdx), *qi = qe_identity ? NULL : sim_qe_identity_text(s, tdx);
-	const char *t = tcb_info ? tcb_info : ti, *q = qe_identity ? qe_identity : qi;
-	vouch_collateral_src c;
-	memset(&c, 0, sizeof c);
-	int err = t && q ? 0 : VOUCH_E_NOMEM;
-	if (!err)
-		err = sim_sign(s, SIM_KEY_TCB, t, strlen(t), c.tcb_info_signature);
-	if (!err)
-		err = sim_sign(s, SIM_KEY_TCB, q, strlen(q), c.qe_identity_signature);
-	if (!err) {
-		c.tcb_info = (vouch_bytes){(const uint8_t *)t, strlen(t)};
-		c.qe_identity = (vouch_bytes){(const uint8_t *)q, strlen(q)};
-		c.pck_crl_issuer_chain = (vouch_bytes){(const uint8_t *)s->ca_chain_pem, strlen(s->ca_chain_pem)};
-		c.tcb_info_issuer_chain = (vouch_bytes){(const uint8_t *)s->tcb_chain_pem, strlen(s->tcb_chain_pem)};
-		c.qe_identity_issuer_chain = c.tcb_info_issuer_chain;
-		c.root_ca_crl = (vouch_bytes){s->root_crl, s->root_crl_len};
-		c.pck_crl = (vouch_bytes){s->pck_crl, s->pck_crl_len};
-		/* an owned copy, through dcap-qvl's JSON like any other collateral */
-		char *json = vouch_collateral_to_json(&c), msg[64];
-		err = json ? vouch_collateral_parse_json(out, json, strlen(json), msg, sizeof msg) : VOUCH_E_NOMEM;
-		free(json);
-	}
-	free(ti);
-	free(qi);
-	return err;
-}
-
-int vouch_sim_collateral(vouch_collateral_src *out, const vouch_sim *s, int tdx)
-{
-	return sim_collateral_with(out, s, tdx, NULL, NULL);
-}

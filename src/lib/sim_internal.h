@@ -8,23 +8,33 @@
 #include "internal.h"
 #include "vouch/sim.h"
 
+#include <openssl/x509.h>
+
 enum sim_key { SIM_KEY_ROOT, SIM_KEY_CA, SIM_KEY_PCK, SIM_KEY_TCB, SIM_KEY_ATT, SIM_KEYS };
+enum sim_cert { SIM_CERT_ROOT, SIM_CERT_CA, SIM_CERT_PCK, SIM_CERT_TCB, SIM_CERTS };
 
 struct vouch_sim {
 	vouch_sim_config cfg;
 	char advisories[512];
 	EVP_PKEY *keys[SIM_KEYS];
-	uint8_t *root_der, *pck_der;
-	size_t root_der_len, pck_der_len;
+	X509 *certs[SIM_CERTS];
+	uint8_t *root_der;
+	size_t root_der_len;
 	char *pck_chain_pem;     /* leaf, PCK CA, root: what quotes carry */
 	char *ca_chain_pem;      /* PCK CA, root: the PCK CRL issuer chain */
 	char *tcb_chain_pem;     /* TCB signing, root */
-	uint8_t *root_crl, *pck_crl;
-	size_t root_crl_len, pck_crl_len;
 	uint8_t att_pub[64];     /* the QE's attestation key, X ‖ Y */
 	uint8_t qe_mrsigner[32];
 	uint8_t ppid[16];
 };
+
+/* Derives what a loaded or new simulator serves (root DER, PEM chains, attestation public key). */
+int sim_finish(vouch_sim *s);
+
+/* A v2 CRL by issuer, issued at now − 30 minutes, next update now + 30 days, optionally revoking one serial;
+ * and its DER (malloc'd). */
+X509_CRL *sim_make_crl(X509 *issuer, EVP_PKEY *key, int64_t now, const ASN1_INTEGER *revoke);
+uint8_t *sim_der_of_crl(X509_CRL *c, size_t *n);
 
 /* ECDSA P-256 over SHA-256(msg) with one of the simulator's keys, as raw r ‖ s. Returns 0 or VOUCH_E_CRYPTO. */
 int sim_sign(const vouch_sim *s, enum sim_key key, const void *msg, size_t n, uint8_t rs[64]);

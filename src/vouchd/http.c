@@ -1,0 +1,287 @@
+/* The HTTP side of vouchd, on libmicrohttpd: one daemon per listening socket, epoll threads, keep-alive,
+ * bounded bodies, headers, connections and idle time; routing by dstack's path rules; JSON decoding and
+ * dstack's response shapes (spec §3). Bad input gets a 4xx JSON error; nothing a client sends stops the
+ * others from being served. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "http.h"
+#include "json.h"
+#include "log.h"
+
+struct listener {
+	struct MHD_Daemon *d;
+	enum listener_kind kind;
+	const struct route *routes;
+	size_t n_routes;
+	struct app *app;
+	http_limits lim;
+};
+
+/* per connection: who is on the other end */
+struct peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* per request: the body as it arrives */
+struct body {
+	char *p;
+	size_t len, cap;
+	int too_big;
+};
+
+static const char *kind_name(enum listener_kind k)
+{
+	return k == LISTEN_DSTACK ? "dstack" : k == LISTEN_TAPPD ? "tappd" : "public";
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, char *text)
+{
+	if (!text)
+		return MHD_NO;
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* dstack's error body: pretty-printed {"error": "..."}, no trailing newline */
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
+{
+	json_t *o = json_pack("{s:s}", "error", msg);
+	char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	return send_text(c, status, s);
+}
+
+/* The RPC method a path names on this listener, or NULL (404). */
+static const char *route_method(enum listener_kind kind, const char *url)
+{
+	const char *m = NULL;
+	if (kind == LISTEN_DSTACK) {
+		m = url[0] == '/' ? url + 1 : NULL;
+	} else if (strncmp(url, "/prpc/", 6) == 0) {
+		m = url + 6;
+		const char *prefix = kind == LISTEN_TAPPD ? "Tappd." : "Worker.";
+		if (strncmp(m, prefix, strlen(prefix)) == 0)
+			m += strlen(prefix);
+	}
+	/* one path segment: "/prpc/GetKey" on dstack.sock matches nothing */
+	if (!m || !*m || strchr(m, '/'))
+		return NULL;
+	return m;
+}
+
+struct query_ctx {
+	json_t *obj;
+	int bad;
+};
+
+/* serde_qs: name=value, and name[i]=value for arrays */
+static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct query_ctx *q = cls;
+	const char *br = strchr(key, '[');
+	if (!value)
+		value = "";
+	if (!br) {
+		json_object_set_new(q->obj, key, json_string(value));
+		return MHD_YES;
+	}
+	char *end;
+	unsigned long i = strtoul(br + 1, &end, 10);
+	if (end == br + 1 || strcmp(end, "]") != 0 || i > 1024) {
+		q->bad = 1;
+		return MHD_YES;
+	}
+	char name[128];
+	snprintf(name, sizeof name, "%.*s", (int)(br - key), key);
+	json_t *arr = json_object_get(q->obj, name);
+	if (!json_is_array(arr)) {
+		arr = json_array();
+		json_object_set_new(q->obj, name, arr);
+	}
+	while (json_array_size(arr) <= i)
+		json_array_append_new(arr, json_string(""));
+	json_array_set_new(arr, i, json_string(value));
+	return MHD_YES;
+}
+
+/* Decodes a POST body: syntax and depth are checked by the bounded reader before jansson sees it. */
+static json_t *decode_body(const struct body *b, char *err, size_t cap)
+{
+	if (!b->p || b->len == 0)
+		return json_object();
+	jr j = jr_init(b->p, b->len);
+	jr_skip(&j);
+	jr_end(&j);
+	if (j.err) {
+		snprintf(err, cap, "Failed to decode request: invalid JSON (or nested deeper than %d)", JR_MAX_DEPTH);
+		return NULL;
+	}
+	json_t *o = json_loadb(b->p, b->len, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(o)) {
+		snprintf(err, cap, "Failed to decode request: %s", o ? "expected a JSON object" : "invalid JSON");
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	struct listener *l = cls;
+	struct body *b = *con_cls;
+	if (!b) {
+		b = calloc(1, sizeof *b);
+		*con_cls = b;
+		return b ? MHD_YES : MHD_NO;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+		*upload_size = 0;
+		if (b->too_big || b->len + n > l->lim.max_body) {
+			b->too_big = 1; /* keep reading (and discarding) to answer cleanly */
+			return MHD_YES;
+		}
+		if (b->len + n > b->cap) {
+			size_t cap = b->cap ? b->cap : 1024;
+			while (cap < b->len + n)
+				cap *= 2;
+			char *p = realloc(b->p, cap);
+			if (!p)
+				return MHD_NO;
+			b->p = p, b->cap = cap;
+		}
+		memcpy(b->p + b->len, upload, n);
+		b->len += n;
+		return MHD_YES;
+	}
+	char err[512];
+	if (b->too_big) {
+		snprintf(err, sizeof err, "request body larger than %zu bytes", l->lim.max_body);
+		return send_error(c, 413, err);
+	}
+	int get = strcmp(method, "GET") == 0;
+	if (!get && strcmp(method, "POST") != 0)
+		return send_error(c, 405, "only POST and GET are served");
+	const char *m = route_method(l->kind, url);
+	if (!m)
+		return send_error(c, 404, "Not Found");
+	const struct route *rt = NULL;
+	for (size_t i = 0; i < l->n_routes && !rt; i++)
+		if (strcmp(l->routes[i].method, m) == 0)
+			rt = &l->routes[i];
+	if (!rt) {
+		snprintf(err, sizeof err, "Service not found: %.200s", m);
+		return send_error(c, 400, err);
+	}
+	req r = {l->kind, m, NULL, get, -1, (uid_t)-1, (gid_t)-1};
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const struct peer *p = ci ? ci->socket_context : NULL;
+	if (p)
+		r.pid = p->pid, r.uid = p->uid, r.gid = p->gid;
+	if (get) {
+		struct query_ctx q = {json_object(), 0};
+		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_query_arg, &q);
+		if (q.bad) {
+			json_decref(q.obj);
+			return send_error(c, 400, "Failed to decode request: malformed query string");
+		}
+		r.body = q.obj;
+	} else if (!(r.body = decode_body(b, err, sizeof err))) {
+		return send_error(c, 400, err);
+	}
+	json_t *out = NULL;
+	int rc = rt->fn(l->app, &r, &out, err, sizeof err);
+	json_decref(r.body);
+	if (rc) {
+		json_decref(out);
+		return send_error(c, 400, err);
+	}
+	char *s = json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	json_decref(out);
+	return s ? send_text(c, 200, s) : send_error(c, 400, "out of memory");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)cls, (void)c, (void)toe;
+	struct body *b = *con_cls;
+	if (b) {
+		free(b->p);
+		free(b);
+		*con_cls = NULL;
+	}
+}
+
+/* Each connection: its peer's credentials (unix sockets), logged once. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct listener *l = cls;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		free(*socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	struct peer *p = calloc(1, sizeof *p);
+	if (!p)
+		return;
+	p->pid = -1;
+	p->uid = (uid_t)-1;
+	p->gid = (gid_t)-1;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	if (ci && l->kind != LISTEN_PUBLIC && getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+		p->pid = cred.pid, p->uid = cred.uid, p->gid = cred.gid;
+		vlog(LOG_INFO, "%s: connection from pid %d uid %u gid %u", kind_name(l->kind), (int)cred.pid,
+		     (unsigned)cred.uid, (unsigned)cred.gid);
+	}
+	*socket_context = p;
+}
+
+struct listener *listener_start(int fd, enum listener_kind kind, const struct route *routes, size_t n_routes,
+				struct app *app, const http_limits *lim)
+{
+	struct listener *l = calloc(1, sizeof *l);
+	if (!l)
+		return NULL;
+	l->kind = kind, l->routes = routes, l->n_routes = n_routes, l->app = app, l->lim = *lim;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	l->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l, MHD_OPTION_LISTEN_SOCKET, fd,
+				MHD_OPTION_THREAD_POOL_SIZE, lim->threads, MHD_OPTION_CONNECTION_LIMIT,
+				lim->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, lim->idle_timeout_s,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, lim->max_header_bytes, MHD_OPTION_NOTIFY_COMPLETED,
+				on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l, MHD_OPTION_END);
+	if (!l->d) {
+		vlog(LOG_ERR, "%s: cannot start the HTTP server", kind_name(kind));
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void listener_stop(struct listener *l)
+{
+	if (!l)
+		return;
+	MHD_stop_daemon(l->d);
+	free(l);
+}

@@ -47,6 +47,20 @@ typedef struct vouch_sim vouch_sim;
 int vouch_sim_new(vouch_sim **out, const vouch_sim_config *c);
 void vouch_sim_free(vouch_sim *s);
 
+/* Saves the simulator in dir (created 0700 if needed): sim.json (configuration and identity), sim-keys.pem
+ * (its private keys, 0600), sim-certs.pem and sim-root.der, each written atomically. Returns 0 or VOUCH_E_IO. */
+int vouch_sim_save(const vouch_sim *s, const char *dir);
+
+/* Loads what vouch_sim_save wrote. Returns 0, VOUCH_E_IO (missing or unreadable: errno), or
+ * VOUCH_E_COLLATERAL with a message (inconsistent or malformed files). */
+int vouch_sim_load(vouch_sim **out, const char *dir, char *msg, size_t msg_cap);
+
+/* Dates collateral and CRLs made from now on (the certificates keep theirs). */
+void vouch_sim_set_time(vouch_sim *s, int64_t now);
+
+/* The configuration the simulator was made with (advisory_ids is NULL here). */
+const vouch_sim_config *vouch_sim_config_of(const vouch_sim *s);
+
 /* The root certificate (DER), valid as long as s. */
 vouch_bytes vouch_sim_root(const vouch_sim *s);
 

@@ -410,6 +410,49 @@ static void crl_this_update_is_checked_last(void)
 	vouch_collateral_src_free(&c);
 }
 
+static void the_simulator_survives_a_restart(void)
+{
+	char dir[] = "/tmp/vouch-sim-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_OK(vouch_sim_save(sim, dir));
+	vouch_sim *again;
+	char msg[256];
+	CHECK_OK(vouch_sim_load(&again, dir, msg, sizeof msg));
+	vouch_bytes a = vouch_sim_root(sim), b = vouch_sim_root(again);
+	CHECK(a.len == b.len && memcmp(a.p, b.p, a.len) == 0);
+	/* a quote made after the restart verifies under the root saved before it, with fresh collateral */
+	vouch_sim_set_time(again, NOW + 365 * 86400);
+	vouch_sim_td td;
+	vouch_sim_td_default(&td);
+	td_quote(again, &td);
+	vouch_collateral_src c;
+	CHECK_OK(vouch_sim_collateral(&c, again, 1));
+	vouch_verify_opts o = opts(0);
+	CHECK_OK(vouch_verify_with(&verdict, &o, &c, quote, quote_len, NOW + 365 * 86400));
+	CHECK(memcmp(verdict.ppid, sim->ppid, 16) == 0);
+	vouch_collateral_src_free(&c);
+	vouch_sim_free(again);
+	/* a mixed-up directory is refused */
+	char keys[300];
+	snprintf(keys, sizeof keys, "%s/sim-keys.pem", dir);
+	vouch_sim *other;
+	vouch_sim_config cfg;
+	vouch_sim_config_default(&cfg, NOW);
+	CHECK_OK(vouch_sim_new(&other, &cfg));
+	char dir2[] = "/tmp/vouch-sim-XXXXXX";
+	CHECK(mkdtemp(dir2) != NULL);
+	CHECK_OK(vouch_sim_save(other, dir2));
+	char other_keys[300], cmd[700];
+	snprintf(other_keys, sizeof other_keys, "%s/sim-keys.pem", dir2);
+	CHECK(rename(other_keys, keys) == 0);
+	CHECK_ERR(vouch_sim_load(&again, dir, msg, sizeof msg), VOUCH_E_COLLATERAL);
+	CHECK(strstr(msg, "do not match") != NULL);
+	CHECK_ERR(vouch_sim_load(&again, "/nonexistent/vouch", msg, sizeof msg), VOUCH_E_IO);
+	vouch_sim_free(other);
+	snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, dir2);
+	CHECK(system(cmd) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test tests[] = {
@@ -425,6 +468,7 @@ int main(int argc, char **argv)
 		T(qe_identity_policy),
 		T(qe_report_rules),
 		T(crl_this_update_is_checked_last),
+		T(the_simulator_survives_a_restart),
 	};
 	vouch_sim_config c;
 	vouch_sim_config_default(&c, NOW);

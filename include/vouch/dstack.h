@@ -34,6 +34,13 @@ typedef struct vouch_attestation {
  * VOUCH_E_ATTEST_VERSION (V1 MessagePack, or a platform other than DstackTdx). */
 int vouch_attestation_decode(vouch_attestation *out, const uint8_t *buf, size_t len);
 
+/* Encodes a V0 attestation of a TDX quote: its event log (digests as given; runtime events get theirs
+ * recomputed when absent), the log's runtime events (RTMR3, type 0x08000001, in order) as the runtime list,
+ * report data and config. *out is malloc'd. Returns 0 or VOUCH_E_NOMEM. */
+int vouch_attestation_encode(uint8_t **out, size_t *len, const uint8_t *quote, size_t quote_len,
+			     const vouch_eventlog *log, const uint8_t report_data[64], const char *config,
+			     size_t config_len);
+
 /* The attestation's event log as a vouch_eventlog (allocates; vouch_eventlog_free). */
 int vouch_attestation_eventlog(vouch_eventlog *out, const vouch_attestation *a);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "scale.h"
+#include "vouch/eventlog.h"
 
 /* SCALE compact integer: mode in the low 2 bits. Non-canonical encodings (a value that fits a shorter
  * mode) are refused. */
@@ -167,4 +168,117 @@ int attestation_runtime_event(const vouch_attestation *a, size_t i, vouch_bytes 
 		*payload = bytes(&r);
 	}
 	return r.err;
+}
+
+/* ---- encoding ---- */
+
+typedef struct sw {
+	uint8_t *p;
+	size_t n, cap;
+	int err;
+} sw;
+
+static void sw_put(sw *w, const void *src, size_t n)
+{
+	if (w->err)
+		return;
+	if (w->n + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 4096;
+		while (cap < w->n + n)
+			cap *= 2;
+		uint8_t *p = realloc(w->p, cap);
+		if (!p) {
+			w->err = VOUCH_E_NOMEM;
+			return;
+		}
+		w->p = p, w->cap = cap;
+	}
+	if (n)
+		memcpy(w->p + w->n, src, n);
+	w->n += n;
+}
+
+static void sw_compact(sw *w, uint64_t v)
+{
+	uint8_t b[9];
+	if (v < 64) {
+		b[0] = (uint8_t)(v << 2);
+		sw_put(w, b, 1);
+	} else if (v < (1u << 14)) {
+		uint16_t x = (uint16_t)(v << 2 | 1);
+		b[0] = (uint8_t)x, b[1] = (uint8_t)(x >> 8);
+		sw_put(w, b, 2);
+	} else if (v < (1u << 30)) {
+		uint32_t x = (uint32_t)(v << 2 | 2);
+		for (int i = 0; i < 4; i++)
+			b[i] = (uint8_t)(x >> (8 * i));
+		sw_put(w, b, 4);
+	} else {
+		int n = 4;
+		while (n < 8 && (v >> (8 * n)))
+			n++;
+		b[0] = (uint8_t)((n - 4) << 2 | 3);
+		for (int i = 0; i < n; i++)
+			b[1 + i] = (uint8_t)(v >> (8 * i));
+		sw_put(w, b, (size_t)n + 1);
+	}
+}
+
+static void sw_bytes(sw *w, const void *p, size_t n)
+{
+	sw_compact(w, n);
+	sw_put(w, p, n);
+}
+
+static void sw_u32(sw *w, uint32_t v)
+{
+	uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+	sw_put(w, b, 4);
+}
+
+static int is_runtime(const vouch_event *e)
+{
+	return e->imr == 3 && e->event_type == VOUCH_RUNTIME_EVENT_TYPE;
+}
+
+int vouch_attestation_encode(uint8_t **out, size_t *len, const uint8_t *quote, size_t quote_len,
+			     const vouch_eventlog *log, const uint8_t report_data[64], const char *config,
+			     size_t config_len)
+{
+	sw w = {0};
+	uint8_t head[2] = {0, 0}; /* V0, DstackTdx */
+	sw_put(&w, head, 2);
+	sw_bytes(&w, quote, quote_len);
+	sw_compact(&w, log->n);
+	size_t runtime = 0;
+	for (size_t i = 0; i < log->n; i++) {
+		const vouch_event *e = &log->events[i];
+		uint8_t d[48];
+		memcpy(d, e->digest, 48);
+		if (is_runtime(e)) {
+			runtime++;
+			if (!e->has_digest)
+				vouch_runtime_event_digest_v1(d, e->name, e->name_len, e->payload, e->payload_len);
+		}
+		sw_u32(&w, e->imr);
+		sw_u32(&w, e->event_type);
+		sw_bytes(&w, d, e->has_digest || is_runtime(e) ? 48 : 0);
+		sw_bytes(&w, e->name, e->name_len);
+		sw_bytes(&w, e->payload, e->payload_len);
+	}
+	sw_compact(&w, runtime);
+	for (size_t i = 0; i < log->n; i++)
+		if (is_runtime(&log->events[i])) {
+			sw_bytes(&w, log->events[i].name, log->events[i].name_len);
+			sw_bytes(&w, log->events[i].payload, log->events[i].payload_len);
+		}
+	sw_put(&w, report_data, 64);
+	sw_bytes(&w, config, config_len);
+	if (w.err) {
+		free(w.p);
+		return w.err;
+	}
+	*out = w.p;
+	*len = w.n;
+	return 0;
 }

@@ -340,6 +340,25 @@ static void json_evidence_forms_and_their_failures(void)
 	free(b);
 }
 
+static void attestation_encoding_round_trips_byte_for_byte(void)
+{
+	size_t n;
+	uint8_t *b = test_read(FIXTURE, &n);
+	vouch_attestation a;
+	vouch_eventlog log;
+	CHECK_OK(vouch_attestation_decode(&a, b, n));
+	CHECK_OK(vouch_attestation_eventlog(&log, &a));
+	uint8_t *enc;
+	size_t len;
+	CHECK_OK(vouch_attestation_encode(&enc, &len, a.quote.p, a.quote.len, &log, a.report_data,
+					  (const char *)a.config.p, a.config.len));
+	CHECK_INT(len, n);
+	CHECK(memcmp(enc, b, n) == 0);
+	free(enc);
+	vouch_eventlog_free(&log);
+	free(b);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test tests[] = {
@@ -350,6 +369,7 @@ int main(int argc, char **argv)
 		T(runtime_event_digests_v1_and_v2),
 		T(fixture_verifies_with_the_simulator_identity),
 		T(json_evidence_forms_and_their_failures),
+		T(attestation_encoding_round_trips_byte_for_byte),
 	};
 	return test_main(argc, argv, tests, ARRAY_LEN(tests));
 }

@@ -82,6 +82,11 @@ typedef struct vouch_app_info {
 	uint8_t init_script_hashes[8][32];
 } vouch_app_info;
 
+/* mr_aggregated = SHA-256(MRTD ‖ RTMR0..3 [‖ MRCONFIGID ‖ MROWNER ‖ MROWNERCONFIG if any is non-zero]);
+ * mr_system = SHA-256(MRTD ‖ RTMR0..2 ‖ SHA-256(key_provider_info) or 32 zero bytes when it is empty). */
+void vouch_dstack_mr_aggregated(uint8_t out[32], const vouch_td_report *td);
+void vouch_dstack_mr_system(uint8_t out[32], const vouch_td_report *td, const char *key_provider_info);
+
 typedef struct vouch_dstack_result {
 	int is_valid;
 	char reason[320];            /* why not valid; "" when valid */

@@ -34,6 +34,8 @@ int vouch_hkdf_sha256(uint8_t *out, size_t out_len, const void *salt, size_t sal
 
 /* Keccak-256 as Ethereum uses it (original padding, not SHA3-256). */
 void vouch_keccak256(uint8_t out[32], const void *p, size_t n);
+/* Keccak with 256-, 384- or 512-bit output (out_len 32, 48 or 64); other lengths write nothing. */
+void vouch_keccak(uint8_t *out, size_t out_len, const void *p, size_t n);
 
 typedef struct vouch_derived_key {
 	uint8_t key[32];     /* SECRET: secp256k1 scalar (big-endian) or Ed25519 seed */

@@ -21,6 +21,14 @@ int vouch_hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *
 /* Writes 2*len lowercase hex digits and a NUL into out (which holds 2*len+1 bytes). */
 void vouch_hex_encode(char *out, const uint8_t *in, size_t len);
 
+/* Strict base64 decoding: ASCII whitespace anywhere is skipped; '=' padding only at the end and exactly
+ * as needed; the unused bits of the last group must be zero. Returns 0, VOUCH_E_BASE64 or VOUCH_E_LIMIT. */
+int vouch_base64_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *text, size_t len);
+/* Base64 with padding / base64url without padding, NUL-terminated; out holds 4*((n+2)/3)+1 bytes.
+ * Return the length written. */
+size_t vouch_base64_encode(char *out, const uint8_t *in, size_t n);
+size_t vouch_base64url_encode(char *out, const uint8_t *in, size_t n);
+
 /* Overwrites len bytes at p with zeros in a way the compiler may not remove. Use on every buffer that held
  * a secret, on every exit path. */
 void vouch_wipe(void *p, size_t len);

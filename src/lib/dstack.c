@@ -202,27 +202,40 @@ static void app_info(vouch_app_info *a, const vouch_dstack_evidence *ev, const v
 	const vouch_td_report *td = &v->quote.td;
 	if (!td->mr_td)
 		return;
-	uint8_t buf[48 * 8], mr_kp[32] = {0};
-	if (a->key_provider_info[0])
-		sha256(mr_kp, a->key_provider_info, strlen(a->key_provider_info));
+	vouch_dstack_mr_system(a->mr_system, td, a->key_provider_info);
+	vouch_dstack_mr_aggregated(a->mr_aggregated, td);
+	if (v->have_pck) {
+		sha256(a->device_id, v->ppid, 16);
+		a->have_device_id = 1;
+	}
+}
+
+void vouch_dstack_mr_system(uint8_t out[32], const vouch_td_report *td, const char *key_provider_info)
+{
+	uint8_t buf[48 * 4 + 32], mr_kp[32] = {0};
+	if (key_provider_info && *key_provider_info)
+		sha256(mr_kp, key_provider_info, strlen(key_provider_info));
 	memcpy(buf, td->mr_td, 48);
 	for (int i = 0; i < 3; i++)
 		memcpy(buf + 48 * (i + 1), td->rtmr[i], 48);
 	memcpy(buf + 192, mr_kp, 32);
-	sha256(a->mr_system, buf, 224);
-	memcpy(buf + 192, td->rtmr[3], 48);
+	sha256(out, buf, sizeof buf);
+}
+
+void vouch_dstack_mr_aggregated(uint8_t out[32], const vouch_td_report *td)
+{
+	uint8_t buf[48 * 8];
 	size_t n = 240;
+	memcpy(buf, td->mr_td, 48);
+	for (int i = 0; i < 4; i++)
+		memcpy(buf + 48 * (i + 1), td->rtmr[i], 48);
 	if (!all_zero(td->mr_config_id, 48) || !all_zero(td->mr_owner, 48) || !all_zero(td->mr_owner_config, 48)) {
 		memcpy(buf + 240, td->mr_config_id, 48);
 		memcpy(buf + 288, td->mr_owner, 48);
 		memcpy(buf + 336, td->mr_owner_config, 48);
 		n = 384;
 	}
-	sha256(a->mr_aggregated, buf, n);
-	if (v->have_pck) {
-		sha256(a->device_id, v->ppid, 16);
-		a->have_device_id = 1;
-	}
+	sha256(out, buf, n);
 }
 
 /* The log's runtime events must be exactly the attestation's runtime_events list. */

@@ -71,10 +71,17 @@ int vouch_hkdf_sha256(uint8_t *out, size_t out_len, const void *salt, size_t sal
 
 void vouch_keccak256(uint8_t out[32], const void *data, size_t n)
 {
-	/* Keccak[r=1088, c=512] with the original 0x01 padding (SHA3-256 pads with 0x06) */
-	enum { RATE = 136 };
+	vouch_keccak(out, 32, data, n);
+}
+
+void vouch_keccak(uint8_t *out, size_t out_len, const void *data, size_t n)
+{
+	/* Keccak[r = 1600 − 2·bits, c = 2·bits] with the original 0x01 padding (SHA-3 pads with 0x06) */
+	if (out_len != 32 && out_len != 48 && out_len != 64)
+		return;
+	const size_t RATE = 200 - 2 * out_len;
 	struct sha3_state st;
-	uint8_t block[RATE];
+	uint8_t block[136];
 	const uint8_t *p = data;
 	memset(&st, 0, sizeof st);
 	for (;;) {
@@ -85,7 +92,7 @@ void vouch_keccak256(uint8_t out[32], const void *data, size_t n)
 			block[take] ^= 0x01;
 			block[RATE - 1] ^= 0x80;
 		}
-		for (int i = 0; i < RATE / 8; i++)
+		for (size_t i = 0; i < RATE / 8; i++)
 			st.a[i] ^= le64(block + 8 * i);
 		sha3_permute(&st);
 		if (take < RATE)
@@ -93,7 +100,7 @@ void vouch_keccak256(uint8_t out[32], const void *data, size_t n)
 		p += RATE;
 		n -= RATE;
 	}
-	for (int i = 0; i < 4; i++)
+	for (size_t i = 0; i < out_len / 8; i++)
 		for (int b = 0; b < 8; b++)
 			out[8 * i + b] = (uint8_t)(st.a[i] >> (8 * b));
 }

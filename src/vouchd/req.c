@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "vouch/err.h"
 #include "vouch/util.h"
 
 static int bad(char *err, size_t cap, const char *name, const char *want)

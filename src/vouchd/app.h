@@ -1,0 +1,111 @@
+/* vouchd's state: configuration, the app's keys and identity, the TEE backend and the event log. Read-only
+ * after start except the runtime event log, which a rwlock guards (EmitEvent writes; quotes read). */
+#ifndef VOUCHD_APP_H
+#define VOUCHD_APP_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "http.h"
+#include "vouch/eventlog.h"
+
+#define MAX_SIGN_ONLY 32
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+struct config {
+	const char *state_dir;
+	const char *listen_dir;
+	const char *tee;          /* "sim", "tdx" or "auto" */
+	const char *fs_root;      /* "/" normally; a fake tree in tests (tdx backend) */
+	const char *app_keys;     /* dstack app-keys file, or NULL */
+	const char *compose;      /* app-compose.json, or NULL */
+	const char *sys_config;   /* sys-config.json, or NULL */
+	const char *public_addr;  /* "ADDR:PORT" or NULL (off) */
+	unsigned socket_mode;     /* unix sockets, 0660 by default */
+	char *sign_only[MAX_SIGN_ONLY];
+	size_t n_sign_only;
+	http_limits limits;
+};
+
+/* A TEE: quotes over report data, RTMR3 extension, the boot part of the event log. */
+struct backend {
+	const char *name; /* "sim" or "tdx" */
+	int (*quote)(struct backend *b, const uint8_t report_data[64], uint8_t **quote, size_t *len, char *err, size_t cap);
+	int (*extend_rtmr3)(struct backend *b, const uint8_t digest[48], char *err, size_t cap);
+	void (*free)(struct backend *b);
+	vouch_eventlog boot;      /* RTMR0–2 events, owned */
+	void *priv;
+};
+
+struct runtime_event {
+	char *name;
+	uint8_t *payload;
+	size_t payload_len;
+};
+
+struct app {
+	struct config cfg;
+
+	/* keys (§8.1): the root is secret and wiped at exit */
+	uint8_t root[32];
+	uint8_t root_sig[65];     /* KMS signature over the root (link1), if any */
+	size_t root_sig_len;
+	char *ca_cert_pem;        /* app CA certificate (PEM) */
+	EVP_PKEY *ca_key;         /* its key, when this app signs its own TLS certificates */
+	char key_provider_info[512];
+	char key_provider_name[16]; /* "none", "local-sgx", "kms", "tpm" */
+
+	/* identity (§13) */
+	char *compose;            /* app-compose.json, exact bytes */
+	size_t compose_len;
+	uint8_t compose_hash[32];
+	uint8_t app_id[20];
+	uint8_t instance_id[20];
+	int no_instance_id;
+	char *app_name;
+	char *vm_config;          /* the VM config JSON text ("{}" when none) */
+	uint8_t os_image_hash[32];
+	size_t os_image_hash_len;
+
+	struct backend *tee;
+	char *events_path;        /* the runtime event log file (JSON lines) */
+	pthread_rwlock_t events_lock;
+	struct runtime_event *events;
+	size_t n_events, cap_events;
+};
+
+int app_init(struct app *a, const struct config *c, char *err, size_t cap);
+/* Reads the runtime event log file (if any); with extend, replays each event into the backend's RTMR3. */
+int events_load(struct app *a, int extend, char *err, size_t cap);
+void app_free(struct app *a);
+
+/* 1 if path falls under a sign-only prefix of the key policy. */
+int app_sign_only(const struct app *a, const char *path, size_t len);
+
+/* Appends a runtime event: extends RTMR3 and writes the log line, in that order, under the write lock. */
+int app_emit_event(struct app *a, const char *name, const uint8_t *payload, size_t len, char *err, size_t cap);
+
+/* A quote over report_data and, taken under the same read lock, the event log that replays to it. *log_json
+ * (malloc'd) is dstack's event-log JSON; *log receives a copy when non-NULL (vouch_eventlog_free). */
+int app_quote(struct app *a, const uint8_t report_data[64], uint8_t **quote, size_t *quote_len, char **log_json,
+	      vouch_eventlog *log, char *err, size_t cap);
+
+/* Backends */
+struct backend *backend_sim_new(struct app *a, char *err, size_t cap);
+struct backend *backend_tdx_new(struct app *a, char *err, size_t cap);
+
+/* Routes per listener */
+extern const struct route dstack_routes[];
+extern const size_t n_dstack_routes;
+extern const struct route tappd_routes[];
+extern const size_t n_tappd_routes;
+extern const struct route public_routes[];
+extern const size_t n_public_routes;
+
+#define VOUCHD_VERSION "0.5.11"
+#define VOUCHD_REV "vouch-0.1.0"
+
+#endif

@@ -48,6 +48,12 @@ int vouch_file_write_atomic(const char *path, const void *data, size_t len, unsi
  * after the data. Returns 0, VOUCH_E_IO (errno tells why), VOUCH_E_LIMIT or VOUCH_E_NOMEM. */
 int vouch_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
 
+/* Where vouchd keeps its sockets and its state, when no option says: $VOUCH_LISTEN_DIR / $VOUCH_STATE_DIR;
+ * as root /var/run/dstack (where dstack's SDKs look) and /var/lib/vouch; otherwise
+ * $XDG_RUNTIME_DIR/vouch and $XDG_STATE_HOME/vouch, else under $HOME. Written into buf; returns it. */
+const char *vouch_default_listen_dir(char *buf, size_t cap);
+const char *vouch_default_state_dir(char *buf, size_t cap);
+
 /* mkdir -p with the given mode for the directories it creates. Returns 0 or VOUCH_E_IO. */
 int vouch_mkdirs(const char *dir, unsigned mode);
 

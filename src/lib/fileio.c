@@ -117,3 +117,30 @@ int vouch_mkdirs(const char *dir, unsigned mode)
 		}
 	return mkdir(tmp, (mode_t)mode) && errno != EEXIST ? VOUCH_E_IO : 0;
 }
+
+static const char *default_dir(const char *env, const char *root_dir, const char *xdg, const char *home_rel, char *buf,
+			       size_t cap)
+{
+	const char *v = getenv(env), *x = getenv(xdg), *h = getenv("HOME");
+	if (v && *v)
+		snprintf(buf, cap, "%s", v);
+	else if (geteuid() == 0)
+		snprintf(buf, cap, "%s", root_dir);
+	else if (x && *x)
+		snprintf(buf, cap, "%s/vouch", x);
+	else if (h && *h)
+		snprintf(buf, cap, "%s/%s", h, home_rel);
+	else
+		snprintf(buf, cap, "/tmp/vouch-%u", (unsigned)geteuid());
+	return buf;
+}
+
+const char *vouch_default_listen_dir(char *buf, size_t cap)
+{
+	return default_dir("VOUCH_LISTEN_DIR", "/var/run/dstack", "XDG_RUNTIME_DIR", ".local/run/vouch", buf, cap);
+}
+
+const char *vouch_default_state_dir(char *buf, size_t cap)
+{
+	return default_dir("VOUCH_STATE_DIR", "/var/lib/vouch", "XDG_STATE_HOME", ".local/state/vouch", buf, cap);
+}

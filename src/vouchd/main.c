@@ -53,24 +53,6 @@ static void usage(FILE *f)
 		"  --version, --help\n");
 }
 
-static const char *default_dir(const char *env, const char *root_dir, const char *xdg, const char *home_rel,
-			       char *buf, size_t cap)
-{
-	const char *v = getenv(env);
-	if (v && *v)
-		return v;
-	if (geteuid() == 0)
-		return root_dir;
-	const char *x = getenv(xdg), *h = getenv("HOME");
-	if (x && *x)
-		snprintf(buf, cap, "%s/vouch", x);
-	else if (h && *h)
-		snprintf(buf, cap, "%s/%s", h, home_rel);
-	else
-		snprintf(buf, cap, "/tmp/vouch-%u", (unsigned)geteuid());
-	return buf;
-}
-
 static int load_config(struct config *c, const char *path)
 {
 	json_error_t je;
@@ -226,8 +208,8 @@ int main(int argc, char **argv)
 		return 64;
 	char sbuf[4096], lbuf[4096];
 	c.tee = tee ? tee : c.tee;
-	c.state_dir = state ? state : c.state_dir ? c.state_dir : default_dir("VOUCH_STATE_DIR", "/var/lib/vouch", "XDG_STATE_HOME", ".local/state/vouch", sbuf, sizeof sbuf);
-	c.listen_dir = listen ? listen : c.listen_dir ? c.listen_dir : default_dir("VOUCH_LISTEN_DIR", "/var/run/dstack", "XDG_RUNTIME_DIR", ".local/run/vouch", lbuf, sizeof lbuf);
+	c.state_dir = state ? state : c.state_dir ? c.state_dir : vouch_default_state_dir(sbuf, sizeof sbuf);
+	c.listen_dir = listen ? listen : c.listen_dir ? c.listen_dir : vouch_default_listen_dir(lbuf, sizeof lbuf);
 	c.public_addr = pub ? pub : c.public_addr;
 	for (size_t i = 0; i < n_extra && c.n_sign_only < MAX_SIGN_ONLY; i++)
 		c.sign_only[c.n_sign_only++] = extra_sign_only[i];

@@ -1,0 +1,267 @@
+// Compatibility: the official npm @phala/dstack-sdk 0.5.8 — DstackClient, TappdClient and its viem and
+// Solana helpers — as the client of a real vouchd (sim) over its real unix sockets. Values are checked,
+// not just shapes: keys against `vouch key` and independent crypto (@noble), quotes with `vouch verify`
+// under the simulator's root, signatures both ways, sign-only paths refused.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import http from 'node:http';
+import { createHash, X509Certificate, createPrivateKey } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DstackClient, TappdClient } from '@phala/dstack-sdk';
+import { toViemAccount, toViemAccountSecure } from '@phala/dstack-sdk/viem';
+import { toKeypair } from '@phala/dstack-sdk/solana';
+import { secp256k1 } from '@noble/curves/secp256k1';
+import { ed25519 } from '@noble/curves/ed25519';
+import { keccak_256 } from '@noble/hashes/sha3';
+import { verifyMessage } from 'viem';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const build = path.join(here, '..', '..', 'build', 'bin');
+const VOUCHD = process.env.VOUCHD_BIN || path.join(build, 'vouchd');
+const VOUCH = process.env.VOUCH_BIN || path.join(build, 'vouch');
+
+let dir, daemon, dstack, tappd, state, run;
+
+function vouch(...args) {
+  return execFileSync(VOUCH, args, { encoding: 'utf8' });
+}
+
+function vouchJson(...args) {
+  try {
+    return JSON.parse(vouch(...args, '--json'));
+  } catch (e) {
+    if (e.stdout) return JSON.parse(e.stdout);
+    throw e;
+  }
+}
+
+before(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'vouch-sdk-'));
+  state = path.join(dir, 'state');
+  run = path.join(dir, 'run');
+  daemon = spawn(VOUCHD, ['--tee', 'sim', '--state-dir', state, '--listen-dir', run, '--sign-only', 'wallet/', '-q'],
+    { stdio: ['ignore', 'inherit', 'inherit'] });
+  for (let i = 0; i < 100 && !existsSync(path.join(run, 'tappd.sock')); i++)
+    await new Promise((r) => setTimeout(r, 50));
+  dstack = new DstackClient(path.join(run, 'dstack.sock'));
+  tappd = new TappdClient(path.join(run, 'tappd.sock'));
+});
+
+after(async () => {
+  daemon.kill('SIGTERM');
+  await new Promise((r) => daemon.on('exit', r));
+  assert.ok(!existsSync(path.join(run, 'dstack.sock')), 'vouchd removes its sockets on SIGTERM');
+  rmSync(dir, { recursive: true });
+});
+
+const hex = (u8) => Buffer.from(u8).toString('hex');
+
+// A plain HTTP request over the socket, to see vouchd's status and error for what the SDK checks client-side
+function raw(method, body, sock = 'dstack.sock') {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: path.join(run, sock), path: `/${method}`, method: 'POST',
+      headers: { 'Content-Type': 'application/json' } }, (res) => {
+      let data = '';
+      res.on('data', (c) => { data += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(data) }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+// link0 recovers the app root over keccak256(purpose ":" hex(pub)) (dstack §8.4)
+function chainRoot(link0, purpose, pubHex) {
+  const digest = keccak_256(new TextEncoder().encode(`${purpose}:${pubHex}`));
+  const sig = secp256k1.Signature.fromCompact(hex(link0.slice(0, 64))).addRecoveryBit(link0[64]);
+  return sig.recoverPublicKey(digest).toHex(true);
+}
+
+test('getKey: a secp256k1 key whose chain recovers the app root, equal to vouch key', async () => {
+  const k = await dstack.getKey('app/one', 'test');
+  assert.equal(k.key.length, 32);
+  assert.equal(k.signature_chain.length, 2);
+  const pub = hex(secp256k1.getPublicKey(k.key, true));
+  const root = chainRoot(k.signature_chain[0], 'test', pub);
+  const cli = vouchJson('key', 'app/one', '--purpose', 'test', '--listen-dir', run);
+  assert.equal(cli.public_key, pub);
+  assert.equal(cli.app_root_public_key, root);
+  assert.equal(k.signature_chain[1].length, 0, 'no KMS: link1 is empty');
+  // the same path gives the same key; another path another
+  assert.equal(hex((await dstack.getKey('app/one', 'other')).key), hex(k.key));
+  assert.notEqual(hex((await dstack.getKey('app/two')).key), hex(k.key));
+});
+
+test('getKey ed25519: the same 32 bytes (dstack derives by path only), chain over the ed25519 key', async () => {
+  const s = await dstack.getKey('app/one', 'test', 'secp256k1');
+  const e = await dstack.getKey('app/one', 'test', 'ed25519');
+  assert.equal(hex(e.key), hex(s.key));
+  const pub = hex(ed25519.getPublicKey(e.key));
+  const root = chainRoot(e.signature_chain[0], 'test', pub);
+  assert.equal(root, vouchJson('key', 'x', '--listen-dir', run).app_root_public_key);
+  await assert.rejects(dstack.getKey('app/one', 'test', 'rsa'));
+});
+
+test('viem: the account of getKey is the Ethereum address vouch key reports', async () => {
+  const k = await dstack.getKey('agent/eth', 'signing');
+  const account = toViemAccount(k);
+  assert.equal(toViemAccountSecure(k).address, account.address);
+  assert.equal(account.address, vouchJson('key', 'agent/eth', '--listen-dir', run).address);
+  const signature = await account.signMessage({ message: 'hello from vouchd' });
+  assert.ok(await verifyMessage({ address: account.address, message: 'hello from vouchd', signature }));
+});
+
+test('Solana: the keypair of getKey is the address vouch key reports for ed25519', async () => {
+  const k = await dstack.getKey('agent/sol', 'signing', 'ed25519');
+  const kp = toKeypair(k);
+  assert.equal(kp.publicKey.toBase58(), vouchJson('key', 'agent/sol', '--algorithm', 'ed25519', '--listen-dir', run).address);
+});
+
+test('sign-only paths: getKey and deriveKey are refused, the key is still usable through vouch key', async () => {
+  await assert.rejects(dstack.getKey('wallet/treasury')); // the SDK fails on the missing key
+  const d = await tappd.deriveKey('wallet/treasury', 'x'); // this one returns the error object (ignores status)
+  assert.match(d.error, /sign-only/);
+  assert.equal(d.key, undefined);
+  const r = await raw('GetKey', { path: 'wallet/treasury' });
+  assert.equal(r.status, 400);
+  assert.match(r.body.error, /wallet\/treasury" is sign-only/);
+  const cli = vouchJson('key', 'wallet/treasury', '--listen-dir', run);
+  assert.match(cli.address, /^0x[0-9a-fA-F]{40}$/);
+});
+
+function verifyQuoteJson(response, extra = []) {
+  const file = path.join(dir, `q-${Math.random()}.json`);
+  writeFileSync(file, JSON.stringify(response));
+  const coll = path.join(dir, 'coll.json');
+  writeFileSync(coll, vouch('sim', 'collateral', '--state-dir', state));
+  return vouchJson('verify', '--attestation', file, '--collateral', coll, '--root', path.join(state, 'sim-root.der'), ...extra);
+}
+
+test('getQuote: a real-format TDX quote carrying the report data, verified by vouch under the sim root', async () => {
+  const rd = Buffer.from('vouch compat report data');
+  const q = await dstack.getQuote(rd);
+  assert.match(q.quote, /^[0-9a-f]+$/);
+  assert.equal(q.report_data.slice(0, rd.length * 2), rd.toString('hex'));
+  const v = verifyQuoteJson(q);
+  assert.equal(v.is_valid, true, v.reason);
+  assert.equal(v.details.vouch.simulated, true);
+  assert.equal(v.details.report_data.slice(0, rd.length * 2), rd.toString('hex'));
+  // the SDK's own replay of the event log gives the quote's RTMRs
+  const rtmrs = q.replayRtmrs();
+  assert.deepEqual(rtmrs, v.details.vouch.rtmr.map((r) => r.quote));
+  await assert.rejects(dstack.getQuote(Buffer.alloc(65)));
+});
+
+test('attest: the V0 attestation verifies, RTMRs replayed', async () => {
+  const a = await dstack.attest(Buffer.from('attest me'));
+  const v = verifyQuoteJson({ attestation: a.attestation });
+  assert.equal(v.is_valid, true, v.reason);
+  assert.equal(v.details.event_log_verified, true);
+});
+
+test('emitEvent: extends RTMR3, and the next quote replays with the event in its log', async () => {
+  await dstack.emitEvent('vouch-compat', Buffer.from('payload-1'));
+  const q = await dstack.getQuote(Buffer.from('after event'));
+  const log = JSON.parse(q.event_log);
+  const last = log[log.length - 1];
+  assert.equal(last.event, 'vouch-compat');
+  assert.equal(last.event_payload, Buffer.from('payload-1').toString('hex'));
+  const v = verifyQuoteJson(q);
+  assert.equal(v.is_valid, true, v.reason);
+  await assert.rejects(dstack.emitEvent('', 'x'));
+});
+
+test('info: identity consistent with the compose file and the quote', async () => {
+  const i = await dstack.info();
+  const compose = readFileSync(path.join(state, 'app-compose.json'));
+  const composeHash = createHash('sha256').update(compose).digest('hex');
+  assert.equal(i.compose_hash, composeHash);
+  assert.equal(i.app_id, composeHash.slice(0, 40));
+  assert.equal(i.instance_id.length, 40);
+  assert.equal(i.tcb_info.compose_hash, composeHash);
+  for (const r of ['mrtd', 'rtmr0', 'rtmr1', 'rtmr2', 'rtmr3']) assert.equal(i.tcb_info[r].length, 96);
+  assert.equal(i.device_id.length, 64);
+  assert.ok(Array.isArray(i.tcb_info.event_log) && i.tcb_info.event_log.length > 7);
+  assert.equal(i.tcb_info.app_compose, compose.toString());
+  assert.equal(JSON.parse(i.key_provider_info).name, 'none');
+  assert.equal(typeof i.cloud_vendor, 'string');
+  assert.equal(await dstack.isReachable(), true);
+  const v = await dstack.version();
+  assert.match(v.version, /^0\.5\./);
+});
+
+test('sign and verify: every algorithm, both ways, with independent crypto', async () => {
+  const data = Buffer.from('sign me');
+  for (const alg of ['secp256k1', 'k256', 'ed25519']) {
+    const s = await dstack.sign(alg, data);
+    assert.equal(s.signature_chain.length, 3);
+    assert.equal((await dstack.verify(alg, data, s.signature, s.public_key)).valid, true);
+    assert.equal((await dstack.verify(alg, Buffer.from('sign mE'), s.signature, s.public_key)).valid, false);
+    if (alg === 'ed25519') {
+      assert.ok(ed25519.verify(s.signature, data, s.public_key));
+    } else {
+      const digest = createHash('sha256').update(data).digest();
+      assert.ok(secp256k1.verify(s.signature, digest, s.public_key, { lowS: true }));
+    }
+  }
+  const digest = createHash('sha256').update('prehashed').digest();
+  const p = await dstack.sign('secp256k1_prehashed', digest);
+  assert.ok(secp256k1.verify(p.signature, digest, p.public_key));
+  await assert.rejects(dstack.sign('secp256k1_prehashed', Buffer.alloc(31))); // refused by the SDK itself
+  const short = await raw('Sign', { algorithm: 'secp256k1_prehashed', data: '00'.repeat(31) });
+  assert.equal(short.status, 400);
+  assert.equal(short.body.error, 'Pre-hashed signing requires a 32-byte digest, but received 31 bytes');
+  assert.equal((await raw('Sign', { algorithm: 'rsa', data: '00' })).body.error, 'Unsupported algorithm');
+  // and the other way: a signature made here, verified by vouchd
+  const priv = secp256k1.utils.randomPrivateKey();
+  const sig = secp256k1.sign(createHash('sha256').update(data).digest(), priv).toCompactRawBytes();
+  assert.equal((await dstack.verify('secp256k1', data, sig, secp256k1.getPublicKey(priv, true))).valid, true);
+  const bad = await raw('Verify', { algorithm: 'secp256k1', data: hex(data), signature: hex(sig), public_key: '00'.repeat(33) });
+  assert.equal(bad.status, 400, 'a malformed key is an error, not valid:false');
+});
+
+test('getTlsKey: a fresh P-256 key each call, a certificate from the app CA with names and usages', async () => {
+  const a = await dstack.getTlsKey({ subject: 'vouch.test', altNames: ['vouch.test', '127.0.0.1'], usageRaTls: true });
+  const b = await dstack.getTlsKey({ subject: 'vouch.test' });
+  assert.ok(a.key.startsWith('-----BEGIN PRIVATE KEY-----'));
+  assert.notEqual(a.key, b.key);
+  assert.equal(a.certificate_chain.length, 2);
+  const leaf = new X509Certificate(a.certificate_chain[0]), ca = new X509Certificate(a.certificate_chain[1]);
+  assert.ok(leaf.verify(ca.publicKey), 'signed by the app CA');
+  assert.match(leaf.subject, /CN=vouch\.test/);
+  assert.match(leaf.subjectAltName, /DNS:vouch\.test/);
+  assert.match(leaf.subjectAltName, /IP Address:127\.0\.0\.1/);
+  assert.equal(createPrivateKey(a.key).asymmetricKeyDetails.namedCurve, 'prime256v1');
+  assert.ok(leaf.checkPrivateKey(createPrivateKey(a.key)));
+  // usable as a viem account source, as the SDK's helpers do
+  assert.match(toViemAccount(a).address, /^0x/);
+  const bad = await dstack.getTlsKey({ subject: 'x', notBefore: 20, notAfter: 10 });
+  assert.equal(bad.error, 'not_before must be earlier than not_after');
+});
+
+test('TappdClient: deriveKey is deterministic per path; tdxQuote hashes as dstack does', async () => {
+  const a = await tappd.deriveKey('tls/path', 'svc');
+  const b = await tappd.deriveKey('tls/path', 'other-subject');
+  const keyBytes = (r) => createPrivateKey(r.key).export({ format: 'jwk' }).d;
+  assert.equal(keyBytes(a), keyBytes(b));
+  assert.notEqual(keyBytes(a), keyBytes(await tappd.deriveKey('tls/other')));
+  const content = Buffer.from('tappd content');
+  for (const [alg, h] of [['sha256', 'sha256'], ['sha512', 'sha512']]) {
+    const q = await tappd.tdxQuote(content, alg);
+    const expected = createHash(h).update(Buffer.concat([Buffer.from('app-data:'), content])).digest('hex').padEnd(128, '0');
+    const v = verifyQuoteJson({ quote: q.quote, event_log: q.event_log });
+    assert.equal(v.is_valid, true, v.reason);
+    assert.equal(v.details.report_data, expected);
+  }
+  const exact = Buffer.alloc(64, 7);
+  const r = await tappd.tdxQuote(exact, 'raw');
+  assert.equal(verifyQuoteJson({ quote: r.quote, event_log: r.event_log }).details.report_data, exact.toString('hex'));
+  assert.equal(await tappd.isReachable(), true); // /prpc/Tappd.Info
+  const info = await raw('prpc/Tappd.Info', {}, 'tappd.sock');
+  assert.equal(info.body.app_id.length, 40);
+  // tappd.sock answers only /prpc/ paths (the SDK's inherited /Info fails against dstack's tappd too)
+  assert.equal((await raw('Info', {}, 'tappd.sock')).status, 404);
+});

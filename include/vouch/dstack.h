@@ -63,6 +63,13 @@ typedef struct vouch_dstack_evidence {
 int vouch_dstack_evidence_parse(vouch_dstack_evidence *out, const uint8_t *buf, size_t len, char *msg, size_t cap);
 void vouch_dstack_evidence_free(vouch_dstack_evidence *e);
 
+/* The evidence in an RA-TLS certificate (DER; spec §8.7): the attestation extension
+ * 1.3.6.1.4.1.62397.1.8 (an OCTET STRING inside the extnValue), whose report data must be
+ * SHA-512("ratls-cert:" ‖ the certificate's SubjectPublicKeyInfo) — the binding is checked here, the
+ * attestation by vouch_dstack_verify. Returns 0, VOUCH_E_CERT_PARSE (no such extension or not a P-256
+ * certificate), VOUCH_E_REPORT_DATA (not bound to this key) or an attestation decoding error. */
+int vouch_ratls_evidence(vouch_dstack_evidence *out, const uint8_t *cert_der, size_t len, char *msg, size_t cap);
+
 /* Identity values (spec §13.1) decoded from the runtime events up to system-ready. */
 typedef struct vouch_app_info {
 	uint8_t app_id[32];

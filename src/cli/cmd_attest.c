@@ -46,20 +46,48 @@ static void print_human(const vouch_dstack_result *r, const vouch_verdict *v, in
 	printf("\n");
 }
 
+/* The first certificate of a PEM file, or the file itself when it is DER. */
+static uint8_t *cert_der(uint8_t *buf, size_t n, size_t *out_len)
+{
+	static const char BEGIN[] = "-----BEGIN CERTIFICATE-----", END[] = "-----END CERTIFICATE-----";
+	char *b = memmem(buf, n, BEGIN, sizeof BEGIN - 1), *e = b ? memmem(b, n - (size_t)((uint8_t *)b - buf), END, sizeof END - 1) : NULL;
+	if (!b || !e) {
+		*out_len = n;
+		return buf;
+	}
+	b += sizeof BEGIN - 1;
+	uint8_t *der = malloc((size_t)(e - b));
+	if (der && vouch_base64_decode(der, (size_t)(e - b), out_len, b, (size_t)(e - b))) {
+		free(der);
+		der = NULL;
+	}
+	free(buf);
+	return der;
+}
+
 int verify_attestation(const struct verify_args *a)
 {
 	size_t n;
-	uint8_t *buf = read_file(a->attestation, VOUCH_ATTESTATION_MAX * 2 + 4096, &n);
+	const char *file = a->ratls ? a->ratls : a->attestation;
+	uint8_t *buf = read_file(file, VOUCH_ATTESTATION_MAX * 2 + 4096, &n);
 	if (!buf)
 		return EXIT_NOINPUT;
 	vouch_dstack_evidence ev;
 	char msg[256];
-	int err = vouch_dstack_evidence_parse(&ev, buf, n, msg, sizeof msg);
+	int err;
+	if (a->ratls) {
+		buf = cert_der(buf, n, &n);
+		err = buf ? vouch_ratls_evidence(&ev, buf, n, msg, sizeof msg) : (snprintf(msg, sizeof msg, "not a certificate"), VOUCH_E_PEM);
+	} else {
+		err = vouch_dstack_evidence_parse(&ev, buf, n, msg, sizeof msg);
+	}
 	free(buf);
 	if (err) {
-		errorf("verify", "%s: %s", a->attestation, msg);
+		errorf("verify", "%s: %s", file, msg);
 		return EXIT_INVALID;
 	}
+	if (a->ratls && !a->json)
+		printf("RA-TLS: the attestation is bound to the certificate's public key\n");
 	vouch_collateral_src src;
 	int none, rc = obtain_collateral(a, ev.quote.p, ev.quote.len, &src, &none);
 	if (rc >= 0) {

@@ -17,6 +17,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: vouch verify QUOTE [options]\n"
 		"       vouch verify --attestation FILE [options]\n"
+		"       vouch verify --ratls CERT [options]\n"
 		"\n"
 		"Verifies an Intel SGX (v3) or TDX (v4/v5) quote with DCAP, exactly as dcap-qvl does, plus the\n"
 		"checks it skips. QUOTE is binary or hex; - reads stdin.\n"
@@ -38,6 +39,8 @@ static void usage(FILE *f)
 		"                        report_data, measurements, checks, …\n"
 		"  --attestation FILE    a dstack GetQuote or Attest JSON response, or raw Attest bytes:\n"
 		"                        verify the quote and replay the event log; dstack-verifier's shape\n"
+		"  --ratls CERT          an RA-TLS certificate (PEM or DER): its attestation extension, bound to\n"
+		"                        the certificate's key (SHA-512(\"ratls-cert:\" || SPKI)), verified as above\n"
 		"\n"
 		"exit: 0 verified, 1 rejected by --accept, 2 invalid, 64 usage, 66 unreadable, 69 no collateral\n");
 }
@@ -132,7 +135,7 @@ static void print_human(const vouch_verdict *v, int rejected, unsigned accept)
 
 int cmd_verify(int argc, char **argv)
 {
-	enum { O_COLL = 256, O_NOCOLL, O_PCCS, O_CACHE, O_OFFLINE, O_NOW, O_ROOT, O_ACCEPT, O_SVC, O_DEBUG, O_JSON, O_ATT };
+	enum { O_COLL = 256, O_NOCOLL, O_PCCS, O_CACHE, O_OFFLINE, O_NOW, O_ROOT, O_ACCEPT, O_SVC, O_DEBUG, O_JSON, O_ATT, O_RATLS };
 	static const struct option opts[] = {
 		{"collateral", required_argument, 0, O_COLL}, {"no-collateral", no_argument, 0, O_NOCOLL},
 		{"pccs", required_argument, 0, O_PCCS},       {"cache-dir", required_argument, 0, O_CACHE},
@@ -140,6 +143,7 @@ int cmd_verify(int argc, char **argv)
 		{"root", required_argument, 0, O_ROOT},       {"accept", required_argument, 0, O_ACCEPT},
 		{"allow-service-td", no_argument, 0, O_SVC},  {"allow-debug", no_argument, 0, O_DEBUG},
 		{"json", no_argument, 0, O_JSON},             {"attestation", required_argument, 0, O_ATT},
+		{"ratls", required_argument, 0, O_RATLS},
 		{"help", no_argument, 0, 'h'},                {0},
 	};
 	struct verify_args a;
@@ -170,6 +174,7 @@ int cmd_verify(int argc, char **argv)
 		case O_DEBUG: a.flags |= VOUCH_ALLOW_DEBUG; break;
 		case O_JSON: a.json = 1; break;
 		case O_ATT: a.attestation = optarg; break;
+		case O_RATLS: a.ratls = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -179,7 +184,7 @@ int cmd_verify(int argc, char **argv)
 		errorf("verify", "choose one of --collateral, --no-collateral or fetching (--pccs/--offline)");
 		return EXIT_USAGE;
 	}
-	if (a.attestation) {
+	if (a.attestation || a.ratls) {
 		if (optind != argc) {
 			usage(stderr);
 			return EXIT_USAGE;

@@ -18,6 +18,7 @@ struct verify_args {
 	int have_accept;
 	int json;
 	const char *attestation; /* --attestation FILE */
+	const char *ratls;       /* --ratls CERT */
 };
 
 /* Collateral per the options: read from --collateral, none (*out zeroed, *none = 1), or fetched (cache

@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "jsonout.h"
 #include "scale.h"
+#include "x509.h"
 #include "vouch/util.h"
 
 typedef struct owned {
@@ -148,6 +149,42 @@ int vouch_dstack_evidence_parse(vouch_dstack_evidence *e, const uint8_t *buf, si
 	if (err)
 		vouch_dstack_evidence_free(e);
 	return err;
+}
+
+int vouch_ratls_evidence(vouch_dstack_evidence *e, const uint8_t *der, size_t len, char *msg, size_t cap)
+{
+	static const uint8_t OID_ATTESTATION[] = {0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xe7, 0x3d, 0x01, 0x08};
+	cert c;
+	span v, inner;
+	memset(e, 0, sizeof *e);
+	int err = cert_parse(&c, der, len);
+	if (err) {
+		msgf(msg, cap, "RA-TLS certificate: %s", vouch_strerror(err));
+		return VOUCH_E_CERT_PARSE;
+	}
+	rd r;
+	if (!cert_find_ext(&c, OID_ATTESTATION, sizeof OID_ATTESTATION, &v) ||
+	    (r = rd_init(v.p, v.len), der_read(&r, DER_OCTET_STRING, &inner)) || rd_left(&r)) {
+		msgf(msg, cap, "RA-TLS certificate: no attestation extension (1.3.6.1.4.1.62397.1.8)");
+		return VOUCH_E_CERT_PARSE;
+	}
+	if ((err = vouch_dstack_evidence_parse(e, inner.p, inner.len, msg, cap)))
+		return err;
+	uint8_t *buf = malloc(11 + c.spki.len), want[64];
+	if (!buf) {
+		vouch_dstack_evidence_free(e);
+		return VOUCH_E_NOMEM;
+	}
+	memcpy(buf, "ratls-cert:", 11);
+	memcpy(buf + 11, c.spki.p, c.spki.len);
+	sha512(want, buf, 11 + c.spki.len);
+	free(buf);
+	if (!e->have_report_data || !ct_eq(want, e->report_data, 64)) {
+		msgf(msg, cap, "RA-TLS certificate: the attestation's report data is not SHA-512(\"ratls-cert:\" ‖ its key)");
+		vouch_dstack_evidence_free(e);
+		return VOUCH_E_REPORT_DATA;
+	}
+	return 0;
 }
 
 /* os_image_hash from the VM config, or from the vm_config string inside an older whole sys-config. */

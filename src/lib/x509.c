@@ -253,7 +253,7 @@ int cert_parse(cert *out, const uint8_t *der, size_t len)
 	der_read_tlv(&t, DER_SEQUENCE, NULL, &c.issuer);
 	der_read(&t, DER_SEQUENCE, &validity);
 	der_read_tlv(&t, DER_SEQUENCE, NULL, &c.subject);
-	der_read(&t, DER_SEQUENCE, &spki);
+	der_read_tlv(&t, DER_SEQUENCE, &spki, &c.spki);
 	if (t.err)
 		return VOUCH_E_DER;
 	rd v = rd_init(validity.p, validity.len);
@@ -268,9 +268,30 @@ int cert_parse(cert *out, const uint8_t *der, size_t len)
 		return VOUCH_E_CERT_PARSE;
 	if ((err = parse_spki(&c, span_of(spki.p, spki.len))))
 		return err;
+	c.exts = exts;
 	if (exts.p && (err = parse_cert_extensions(&c, exts)))
 		return err;
 	*out = c;
+	return 0;
+}
+
+int cert_find_ext(const cert *c, const uint8_t *oid, size_t oid_len, span *value)
+{
+	rd r = rd_init(c->exts.p, c->exts.len);
+	span seq;
+	if (!c->exts.p || der_read(&r, DER_SEQUENCE, &seq))
+		return 0;
+	rd s = rd_init(seq.p, seq.len);
+	while (rd_left(&s)) {
+		span id, v;
+		int critical;
+		if (read_extension(&s, &id, &critical, &v))
+			return 0;
+		if (oid_is(id, oid, oid_len)) {
+			*value = v;
+			return 1;
+		}
+	}
 	return 0;
 }
 

@@ -55,7 +55,13 @@ typedef struct cert {
 	int has_eku;
 	int eku_server_auth; /* id-kp-serverAuth listed */
 	span sgx_ext;    /* value of the Intel SGX extension (1.2.840.113741.1.13.1), empty if absent */
+	span spki;       /* SubjectPublicKeyInfo TLV */
+	span exts;       /* content of the [3] extensions field, empty if absent */
 } cert;
+
+/* The extnValue (OCTET STRING content) of the extension with this OID (DER content bytes), if present.
+ * Returns 1 found, 0 not. */
+int cert_find_ext(const cert *c, const uint8_t *oid, size_t oid_len, span *value);
 
 /* Parses a DER certificate. Returns 0, VOUCH_E_DER, VOUCH_E_CERT_PARSE, VOUCH_E_CERT_ALGORITHM or
  * VOUCH_E_CERT_CRITICAL_EXT. *out points into der. */

@@ -13,6 +13,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "vouch/util.h"
 
 struct listener {
 	struct MHD_Daemon *d;
@@ -42,11 +43,20 @@ static const char *kind_name(enum listener_kind k)
 	return k == LISTEN_DSTACK ? "dstack" : k == LISTEN_TAPPD ? "tappd" : "public";
 }
 
+/* Responses carry keys: their buffers are wiped when MHD is done with them. */
+static void wipe_free(void *p)
+{
+	if (p) {
+		vouch_wipe(p, strlen(p));
+		free(p);
+	}
+}
+
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, char *text)
 {
 	if (!text)
 		return MHD_NO;
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(strlen(text), text, wipe_free);
 	if (!r) {
 		free(text);
 		return MHD_NO;
@@ -58,12 +68,12 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, char
 }
 
 /* dstack's error body: pretty-printed {"error": "..."}, no trailing newline */
-static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
+static char *error_body(const char *msg)
 {
 	json_t *o = json_pack("{s:s}", "error", msg);
 	char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
-	return send_text(c, status, s);
+	return s;
 }
 
 /* The RPC method a path names on this listener, or NULL (404). */
@@ -141,6 +151,59 @@ static json_t *decode_body(const struct body *b, char *err, size_t cap)
 	return o;
 }
 
+int http_dispatch(struct app *app, enum listener_kind kind, const struct route *routes, size_t n_routes,
+		  const char *url, int get, const char *body, size_t len, json_t *query, const req *peer, char **out,
+		  unsigned *status)
+{
+	char err[512];
+	*out = NULL;
+	const char *m = route_method(kind, url);
+	if (!m) {
+		*status = 404;
+		*out = error_body("Not Found");
+		return 0;
+	}
+	const struct route *rt = NULL;
+	for (size_t i = 0; i < n_routes && !rt; i++)
+		if (strcmp(routes[i].method, m) == 0)
+			rt = &routes[i];
+	if (!rt) {
+		snprintf(err, sizeof err, "Service not found: %.200s", m);
+		*status = 400;
+		*out = error_body(err);
+		json_decref(query);
+		return 0;
+	}
+	req r = {kind, m, NULL, get, -1, (uid_t)-1, (gid_t)-1};
+	if (peer)
+		r.pid = peer->pid, r.uid = peer->uid, r.gid = peer->gid;
+	struct body b = {(char *)body, len, len, 0};
+	if (get)
+		r.body = query ? query : json_object();
+	else if (!(r.body = decode_body(&b, err, sizeof err))) {
+		*status = 400;
+		*out = error_body(err);
+		return 0;
+	}
+	json_t *o = NULL;
+	int rc = rt->fn(app, &r, &o, err, sizeof err);
+	json_decref(r.body);
+	if (rc) {
+		json_decref(o);
+		*status = 400;
+		*out = error_body(err);
+		return 0;
+	}
+	*out = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	json_decref(o);
+	*status = 200;
+	if (!*out) {
+		*status = 400;
+		*out = error_body("out of memory");
+	}
+	return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -172,51 +235,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		b->len += n;
 		return MHD_YES;
 	}
-	char err[512];
+	char err[128];
 	if (b->too_big) {
 		snprintf(err, sizeof err, "request body larger than %zu bytes", l->lim.max_body);
-		return send_error(c, 413, err);
+		return send_text(c, 413, error_body(err));
 	}
 	int get = strcmp(method, "GET") == 0;
 	if (!get && strcmp(method, "POST") != 0)
-		return send_error(c, 405, "only POST and GET are served");
-	const char *m = route_method(l->kind, url);
-	if (!m)
-		return send_error(c, 404, "Not Found");
-	const struct route *rt = NULL;
-	for (size_t i = 0; i < l->n_routes && !rt; i++)
-		if (strcmp(l->routes[i].method, m) == 0)
-			rt = &l->routes[i];
-	if (!rt) {
-		snprintf(err, sizeof err, "Service not found: %.200s", m);
-		return send_error(c, 400, err);
-	}
-	req r = {l->kind, m, NULL, get, -1, (uid_t)-1, (gid_t)-1};
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	const struct peer *p = ci ? ci->socket_context : NULL;
-	if (p)
-		r.pid = p->pid, r.uid = p->uid, r.gid = p->gid;
+		return send_text(c, 405, error_body("only POST and GET are served"));
+	json_t *query = NULL;
 	if (get) {
 		struct query_ctx q = {json_object(), 0};
 		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_query_arg, &q);
 		if (q.bad) {
 			json_decref(q.obj);
-			return send_error(c, 400, "Failed to decode request: malformed query string");
+			return send_text(c, 400, error_body("Failed to decode request: malformed query string"));
 		}
-		r.body = q.obj;
-	} else if (!(r.body = decode_body(b, err, sizeof err))) {
-		return send_error(c, 400, err);
+		query = q.obj;
 	}
-	json_t *out = NULL;
-	int rc = rt->fn(l->app, &r, &out, err, sizeof err);
-	json_decref(r.body);
-	if (rc) {
-		json_decref(out);
-		return send_error(c, 400, err);
-	}
-	char *s = json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-	json_decref(out);
-	return s ? send_text(c, 200, s) : send_error(c, 400, "out of memory");
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const struct peer *p = ci ? ci->socket_context : NULL;
+	req peer = {l->kind, "", NULL, 0, p ? p->pid : -1, p ? p->uid : (uid_t)-1, p ? p->gid : (gid_t)-1};
+	char *out;
+	unsigned status;
+	http_dispatch(l->app, l->kind, l->routes, l->n_routes, url, get, b->p, b->len, query, &peer, &out, &status);
+	return send_text(c, status, out);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)

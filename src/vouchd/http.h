@@ -47,6 +47,13 @@ typedef struct http_limits {
 
 struct listener;
 
+/* Routes and answers one request, whatever carried it (libmicrohttpd, or a fuzzer): url per the listener's
+ * path rules, the body (POST) or query (GET, consumed), the peer's credentials. *out is the response body
+ * (malloc'd), *status its HTTP status. */
+int http_dispatch(struct app *app, enum listener_kind kind, const struct route *routes, size_t n_routes,
+		  const char *url, int get, const char *body, size_t len, json_t *query, const req *peer, char **out,
+		  unsigned *status);
+
 /* Serves routes on an already bound, listening socket (unix or TCP). Returns NULL with a message on stderr. */
 struct listener *listener_start(int fd, enum listener_kind kind, const struct route *routes, size_t n_routes,
 				struct app *app, const http_limits *limits);

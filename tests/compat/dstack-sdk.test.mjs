@@ -236,6 +236,15 @@ test('getTlsKey: a fresh P-256 key each call, a certificate from the app CA with
   assert.match(leaf.subjectAltName, /IP Address:127\.0\.0\.1/);
   assert.equal(createPrivateKey(a.key).asymmetricKeyDetails.namedCurve, 'prime256v1');
   assert.ok(leaf.checkPrivateKey(createPrivateKey(a.key)));
+  // the RA-TLS extension: an attestation bound to this certificate's key, verified end to end
+  const leafFile = path.join(dir, 'leaf.pem');
+  writeFileSync(leafFile, a.certificate_chain[0]);
+  const coll = path.join(dir, 'coll.json');
+  writeFileSync(coll, vouch('sim', 'collateral', '--state-dir', state));
+  const v = vouchJson('verify', '--ratls', leafFile, '--collateral', coll, '--root', path.join(state, 'sim-root.der'));
+  assert.equal(v.is_valid, true, v.reason);
+  writeFileSync(leafFile, b.certificate_chain[0]); // asked without usage_ra_tls: no attestation in it
+  assert.throws(() => vouch('verify', '--ratls', leafFile, '--collateral', coll, '--root', path.join(state, 'sim-root.der')));
   // usable as a viem account source, as the SDK's helpers do
   assert.match(toViemAccount(a).address, /^0x/);
   const bad = await dstack.getTlsKey({ subject: 'x', notBefore: 20, notAfter: 10 });

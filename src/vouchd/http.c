@@ -3,6 +3,7 @@
  * dstack's response shapes (spec §3). Bad input gets a 4xx JSON error; nothing a client sends stops the
  * others from being served. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +301,16 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	*socket_context = p;
 }
 
+/* libmicrohttpd's own messages are about clients misbehaving: worth a debug line, not a warning */
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char line[512];
+	vsnprintf(line, sizeof line, fmt, ap);
+	line[strcspn(line, "\n")] = 0;
+	vlog(LOG_DEBUG, "http: %s", line);
+}
+
 struct listener *listener_start(int fd, enum listener_kind kind, const struct route *routes, size_t n_routes,
 				struct app *app, const http_limits *lim)
 {
@@ -312,7 +323,8 @@ struct listener *listener_start(int fd, enum listener_kind kind, const struct ro
 				MHD_OPTION_THREAD_POOL_SIZE, lim->threads, MHD_OPTION_CONNECTION_LIMIT,
 				lim->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, lim->idle_timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, lim->max_header_bytes, MHD_OPTION_NOTIFY_COMPLETED,
-				on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l, MHD_OPTION_END);
+				on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
 	if (!l->d) {
 		vlog(LOG_ERR, "%s: cannot start the HTTP server", kind_name(kind));
 		free(l);

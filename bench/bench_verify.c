@@ -22,20 +22,9 @@
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
 
+#include "bench_util.h"
 #include "vouch/dcap.h"
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 static double median(double *v, int n)
 {

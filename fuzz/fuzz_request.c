@@ -32,7 +32,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	log_level = LOG_ERR;
 	struct config c = {.state_dir = dir, .tee = "sim", .fs_root = "/nonexistent", .socket_mode = 0660,
 			   .limits = {.max_body = 1u << 16, .max_connections = 16, .idle_timeout_s = 10,
-				      .max_header_bytes = 32768, .threads = 1}};
+				      .max_header_bytes = 32768}};
 	c.sign_only[c.n_sign_only++] = "wallet/";
 	char err[256];
 	if (app_init(&app, &c, err, sizeof err)) {

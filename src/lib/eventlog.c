@@ -6,6 +6,7 @@
 #include "crypto.h"
 #include "internal.h"
 #include "jsonout.h"
+#include "jsonw.h"
 #include "vouch/eventlog.h"
 #include "vouch/util.h"
 
@@ -257,28 +258,34 @@ void vouch_eventlog_free(vouch_eventlog *log)
 
 char *vouch_eventlog_json(const vouch_eventlog *log)
 {
-	json_t *arr = json_array();
-	for (size_t i = 0; arr && i < log->n; i++) {
+	jw w = {0};
+	jw_raw(&w, "[", 1);
+	for (size_t i = 0; i < log->n; i++) {
 		const vouch_event *e = &log->events[i];
 		uint8_t d[48];
 		char m[8];
 		memcpy(d, e->digest, 48);
 		if (e->event_type == VOUCH_RUNTIME_EVENT_TYPE && (e->version <= 1 || !e->has_digest))
 			runtime_digest(d, e, i, m, sizeof m);
-		json_t *o = json_object();
-		json_object_set_new(o, "imr", json_integer(e->imr));
-		json_object_set_new(o, "event_type", json_integer(e->event_type));
-		json_object_set_new(o, "digest", json_hex(d, 48));
-		json_object_set_new(o, "event", json_stringn(e->name, e->name_len));
-		json_object_set_new(o, "event_payload", json_hex(e->payload, e->payload_len));
+		jw_lit(&w, i ? ",{\"imr\":" : "{\"imr\":");
+		jw_uint(&w, e->imr);
+		jw_lit(&w, ",\"event_type\":");
+		jw_uint(&w, e->event_type);
+		jw_lit(&w, ",\"digest\":");
+		jw_hex(&w, d, 48);
+		jw_lit(&w, ",\"event\":");
+		jw_str(&w, e->name, e->name_len);
+		jw_lit(&w, ",\"event_payload\":");
+		jw_hex(&w, e->payload, e->payload_len);
 		if (e->version == 2) {
-			json_object_set_new(o, "version", json_integer(2));
-			if (e->preimage)
-				json_object_set_new(o, "preimage", json_hex(e->preimage, e->preimage_len));
+			jw_lit(&w, ",\"version\":2");
+			if (e->preimage) {
+				jw_lit(&w, ",\"preimage\":");
+				jw_hex(&w, e->preimage, e->preimage_len);
+			}
 		}
-		json_array_append_new(arr, o);
+		jw_raw(&w, "}", 1);
 	}
-	char *s = arr ? json_dumps(arr, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
-	json_decref(arr);
-	return s;
+	jw_raw(&w, "]", 1);
+	return jw_finish(&w);
 }

@@ -1,6 +1,7 @@
 /* Hex, time, wiping and small comparison helpers. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 #include "vouch/util.h"
@@ -67,12 +68,9 @@ void hex_lower(char *buf, const uint8_t *p, size_t n)
 
 void vouch_wipe(void *p, size_t len)
 {
-	if (!p)
-		return;
-	volatile uint8_t *v = p;
-	while (len--)
-		*v++ = 0;
-	__asm__ __volatile__("" : : "r"(p) : "memory");
+	/* glibc's explicit_bzero: memset's speed, and the compiler may not drop it */
+	if (p)
+		explicit_bzero(p, len);
 }
 
 int ct_eq(const void *a, const void *b, size_t n)

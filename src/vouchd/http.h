@@ -42,7 +42,6 @@ typedef struct http_limits {
 	unsigned max_connections;
 	unsigned idle_timeout_s; /* keep-alive idle, and the longest silence within a request */
 	size_t max_header_bytes; /* per connection: request line, headers and parser state */
-	unsigned threads;
 } http_limits;
 
 struct listener;

@@ -89,7 +89,6 @@ static int load_config(struct config *c, const char *path)
 	LIMIT("max_connections", max_connections);
 	LIMIT("idle_timeout_s", idle_timeout_s);
 	LIMIT("max_header_bytes", max_header_bytes);
-	LIMIT("threads", threads);
 #undef LIMIT
 	json_decref(o);
 	return 0;
@@ -168,8 +167,7 @@ int main(int argc, char **argv)
 	};
 	struct config c = {
 		.tee = "auto", .fs_root = "/", .socket_mode = 0660,
-		.limits = {.max_body = 1u << 20, .max_connections = 4096, .idle_timeout_s = 10, .max_header_bytes = 32768,
-			   .threads = 2},
+		.limits = {.max_body = 1u << 20, .max_connections = 4096, .idle_timeout_s = 10, .max_header_bytes = 32768},
 	};
 	const char *config_file = NULL, *tee = NULL, *state = NULL, *listen = NULL, *pub = NULL;
 	char *extra_sign_only[MAX_SIGN_ONLY];

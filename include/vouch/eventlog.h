@@ -63,6 +63,17 @@ int vouch_eventlog_replay(uint8_t rtmr[4][48], const vouch_eventlog *log, char *
  * events). NULL when out of memory. */
 char *vouch_eventlog_json(const vouch_eventlog *log);
 
+/* Parses a TD's boot event log as the ACPI CCEL table holds it (/sys/firmware/acpi/tables/data/CCEL): a TCG
+ * crypto-agile log whose header lists SHA-384. Each event keeps its SHA-384 digest and its data as payload,
+ * with an empty name; imr is the MR index − 1. Records for MR index 0 (MRTD) and EV_NO_ACTION records
+ * extend no RTMR and are dropped. Stops at an MR index of 0xFFFFFFFF (the table's padding) or the end.
+ * Returns 0, VOUCH_E_EVENTLOG with a message naming the event, or VOUCH_E_NOMEM. */
+int vouch_ccel_parse(vouch_eventlog *out, const uint8_t *buf, size_t len, char *msg, size_t msg_cap);
+
+/* The inverse, for tests and simulated TDs: a SHA-384-only log of the events (imr 0..3), the end marker,
+ * and 0xFF padding up to pad_to bytes. *out is malloc'd. */
+int vouch_ccel_encode(uint8_t **out, size_t *len, const vouch_eventlog *log, size_t pad_to);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,7 +19,7 @@
 #include "vouch/err.h"
 #include "vouch/util.h"
 
-static char *join(const char *dir, const char *name)
+char *path_join(const char *dir, const char *name)
 {
 	size_t n = strlen(dir) + strlen(name) + 2;
 	char *p = malloc(n);
@@ -28,7 +28,7 @@ static char *join(const char *dir, const char *name)
 	return p;
 }
 
-static int exists(const char *path)
+int path_exists(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0;
@@ -211,13 +211,13 @@ static const char DEFAULT_COMPOSE[] =
 static int load_identity(struct app *a, char *err, size_t cap)
 {
 	const struct config *c = &a->cfg;
-	char *path = c->compose ? strdup(c->compose) : join(c->state_dir, "app-compose.json");
+	char *path = c->compose ? strdup(c->compose) : path_join(c->state_dir, "app-compose.json");
 	uint8_t *text;
 	size_t n;
 	int rc = -1;
 	if (!path)
 		return -1;
-	if (!c->compose && !exists(path) && vouch_file_write_atomic(path, DEFAULT_COMPOSE, strlen(DEFAULT_COMPOSE), 0644)) {
+	if (!c->compose && !path_exists(path) && vouch_file_write_atomic(path, DEFAULT_COMPOSE, strlen(DEFAULT_COMPOSE), 0644)) {
 		snprintf(err, cap, "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -236,7 +236,7 @@ static int load_identity(struct app *a, char *err, size_t cap)
 	json_decref(o);
 	/* instance id: SHA-256(seed ‖ app_id), seed kept in the state directory */
 	free(path);
-	path = join(c->state_dir, "instance-id-seed");
+	path = path_join(c->state_dir, "instance-id-seed");
 	uint8_t seed[20], buf[40];
 	size_t got = 0;
 	if (vouch_file_read(path, 64, &text, &n) == 0) {
@@ -327,33 +327,40 @@ int app_init(struct app *a, const struct config *c, char *err, size_t cap)
 		snprintf(err, cap, "cannot create the state directory %s: %s", c->state_dir, strerror(errno));
 		return -1;
 	}
-	char *keys = c->app_keys ? strdup(c->app_keys) : join(c->state_dir, "app-keys.json");
+	char *keys = c->app_keys ? strdup(c->app_keys) : path_join(c->state_dir, "app-keys.json");
 	int rc = keys ? 0 : -1;
-	if (!rc && !c->app_keys && !exists(keys))
+	if (!rc && !c->app_keys && !path_exists(keys))
 		rc = generate_app_keys(keys, err, cap);
 	if (!rc)
 		rc = load_app_keys(a, keys, err, cap);
 	free(keys);
 	if (rc || load_identity(a, err, cap))
 		return -1;
-	int tdx = !strcmp(c->tee, "tdx");
-	if (!strcmp(c->tee, "auto")) {
-		char *tsm = join(c->fs_root, "sys/kernel/config/tsm/report");
-		tdx = tsm && exists(tsm);
-		free(tsm);
-	}
+	int tdx = !strcmp(c->tee, "tdx") || (!strcmp(c->tee, "auto") && tdx_detect(c->fs_root));
 	a->tee = tdx ? backend_tdx_new(a, err, cap) : backend_sim_new(a, err, cap);
 	if (!a->tee)
 		return -1;
 	vlog(LOG_INFO, "TEE backend: %s", a->tee->name);
-	a->events_path = tdx ? join(c->fs_root, "run/log/dstack/runtime_events.log")
-			     : join(c->state_dir, "runtime_events.log");
-	/* sim: the simulated RTMR3 starts at zero, so loaded events are extended again; tdx: the kernel kept it */
-	if (events_load(a, !tdx, err, cap))
+	if (tdx) {
+		/* dstack's runtime log, next to which dstack's own tools (and a restarted vouchd) find it */
+		char *dir = path_join(c->fs_root, "run/log/dstack");
+		if (!dir || vouch_mkdirs(dir, 0700)) {
+			snprintf(err, cap, "cannot create %s: %s", dir ? dir : "run/log/dstack", strerror(errno));
+			free(dir);
+			return -1;
+		}
+		a->events_path = path_join(dir, "runtime_events.log");
+		a->events_flock = path_join(dir, "runtime_event.lock");
+		free(dir);
+	} else {
+		a->events_path = path_join(c->state_dir, "runtime_events.log");
+	}
+	/* sim: the simulated RTMR3 starts at zero, so loaded events are extended again; tdx: the TD kept it */
+	/* the registers must match the logs before anything is added to them: a TD whose RTMR3 the log does
+	 * not explain is refused, not extended further */
+	if (events_load(a, !tdx, err, cap) || events_check(a, err, cap))
 		return -1;
-	if (a->n_events == 0 && emit_boot_sequence(a, err, cap))
-		return -1;
-	return 0;
+	return a->n_events == 0 ? emit_boot_sequence(a, err, cap) : 0;
 }
 
 void app_free(struct app *a)
@@ -366,6 +373,7 @@ void app_free(struct app *a)
 	}
 	free(a->events);
 	free(a->events_path);
+	free(a->events_flock);
 	free(a->compose);
 	free(a->app_name);
 	free(a->vm_config);

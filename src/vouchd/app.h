@@ -72,6 +72,7 @@ struct app {
 
 	struct backend *tee;
 	char *events_path;        /* the runtime event log file (JSON lines) */
+	char *events_flock;       /* tdx: dstack's lock file, shared with other writers of the log */
 	pthread_rwlock_t events_lock;
 	struct runtime_event *events;
 	size_t n_events, cap_events;
@@ -81,6 +82,9 @@ int app_init(struct app *a, const struct config *c, char *err, size_t cap);
 /* Reads the runtime event log file (if any); with extend, replays each event into the backend's RTMR3. */
 int events_load(struct app *a, int extend, char *err, size_t cap);
 void app_free(struct app *a);
+
+/* Takes a quote and checks that the event log (boot and runtime) replays to its RTMR0–3. */
+int events_check(struct app *a, char *err, size_t cap);
 
 /* 1 if path falls under a sign-only prefix of the key policy. */
 int app_sign_only(const struct app *a, const char *path, size_t len);
@@ -93,9 +97,15 @@ int app_emit_event(struct app *a, const char *name, const uint8_t *payload, size
 int app_quote(struct app *a, const uint8_t report_data[64], uint8_t **quote, size_t *quote_len, char **log_json,
 	      vouch_eventlog *log, char *err, size_t cap);
 
+/* "dir/name", malloc'd (NULL when out of memory) */
+char *path_join(const char *dir, const char *name);
+int path_exists(const char *path);
+
 /* Backends */
 struct backend *backend_sim_new(struct app *a, char *err, size_t cap);
 struct backend *backend_tdx_new(struct app *a, char *err, size_t cap);
+/* 1 when the tree under root has a TDX guest device or its measurement files (--tee=auto picks tdx) */
+int tdx_detect(const char *root);
 
 /* Routes per listener */
 extern const struct route dstack_routes[];

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -13,6 +14,7 @@
 #include "app.h"
 #include "log.h"
 #include "vouch/err.h"
+#include "vouch/quote.h"
 #include "vouch/util.h"
 
 #define MAX_EVENT_NAME 256
@@ -121,13 +123,22 @@ int app_emit_event(struct app *a, const char *name, const uint8_t *payload, size
 	uint8_t d[48];
 	vouch_runtime_event_digest_v1(d, name, name_len, payload, len);
 	pthread_rwlock_wrlock(&a->events_lock);
-	int rc = a->tee->extend_rtmr3(a->tee, d, err, cap);
+	int lock = a->events_flock ? open(a->events_flock, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+	int rc = 0;
+	if (a->events_flock && (lock < 0 || flock(lock, LOCK_EX))) {
+		snprintf(err, cap, "cannot lock %s: %s", a->events_flock, strerror(errno));
+		rc = -1;
+	}
+	if (!rc)
+		rc = a->tee->extend_rtmr3(a->tee, d, err, cap);
 	if (!rc)
 		rc = append_line(a->events_path, name, payload, len, err, cap);
 	if (!rc && push(a, name, name_len, payload, len)) {
 		snprintf(err, cap, "out of memory");
 		rc = -1;
 	}
+	if (lock >= 0)
+		close(lock); /* and with it the flock */
 	pthread_rwlock_unlock(&a->events_lock);
 	if (!rc)
 		vlog(LOG_INFO, "runtime event %s (%zu bytes) extended into RTMR3", name, len);
@@ -203,5 +214,40 @@ int app_quote(struct app *a, const uint8_t report_data[64], uint8_t **quote, siz
 		*log_json = NULL;
 		rc = -1;
 	}
+	return rc;
+}
+
+int events_check(struct app *a, char *err, size_t cap)
+{
+	static const uint8_t rd[64] = "vouchd: do the event logs replay to the registers?";
+	uint8_t *quote, rtmr[4][48];
+	size_t len;
+	char *json, msg[256];
+	vouch_eventlog log;
+	vouch_quote q;
+	if (app_quote(a, rd, &quote, &len, &json, &log, err, cap))
+		return -1;
+	free(json);
+	int rc = -1;
+	if (vouch_quote_parse(&q, quote, len) || q.tee_type != VOUCH_TEE_TDX) {
+		snprintf(err, cap, "the %s backend's quote is not a TDX quote", a->tee->name);
+	} else if (vouch_eventlog_replay(rtmr, &log, msg, sizeof msg)) {
+		snprintf(err, cap, "the event log does not replay: %s", msg);
+	} else {
+		rc = 0;
+		for (int i = 0; i < 4 && !rc; i++) {
+			if (memcmp(rtmr[i], q.td.rtmr[i], 48) == 0)
+				continue;
+			rc = -1;
+			if (i < 3)
+				snprintf(err, cap, "RTMR%d of this TD differs from the replay of its boot event log", i);
+			else
+				snprintf(err, cap, "RTMR3 of this TD differs from the replay of the runtime event log %s (%zu "
+					 "events): something extended RTMR3 without logging it, or the log was lost; quotes "
+					 "would not verify", a->events_path, a->n_events);
+		}
+	}
+	free(quote);
+	vouch_eventlog_free(&log);
 	return rc;
 }

@@ -321,12 +321,12 @@ struct listener *listener_start(int fd, enum listener_kind kind, const struct ro
 	/* A thread per connection: the kernel spreads busy connections over the cores. (A fixed pool of epoll
 	 * threads lets a burst of connections land on one thread while the others idle.) */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ERROR_LOG;
-	l->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l, MHD_OPTION_LISTEN_SOCKET, fd,
+	l->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+				MHD_OPTION_LISTEN_SOCKET, fd,
 				MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_CONNECTION_LIMIT,
 				lim->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, lim->idle_timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, lim->max_header_bytes, MHD_OPTION_NOTIFY_COMPLETED,
-				on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
-				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+				on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l, MHD_OPTION_END);
 	if (!l->d) {
 		vlog(LOG_ERR, "%s: cannot start the HTTP server", kind_name(kind));
 		free(l);

@@ -8,32 +8,7 @@ T=$(mktemp -d)
 fails=0 n=0
 trap 'kill $server 2>/dev/null; rm -rf "$T"' EXIT
 
-# expect CODE DESCRIPTION -- COMMAND...: runs it, keeps stdout in $T/out, checks the exit code
-expect() {
-  local want=$1 what=$2; shift 3
-  n=$((n + 1))
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL $what: exit $got, expected $want"; sed 's/^/    /' "$T/err" | head -5; fails=$((fails + 1))
-  else
-    echo "ok   $what"
-  fi
-}
-# contains TEXT DESCRIPTION: the last command's stdout (or stderr) has TEXT
-contains() {
-  n=$((n + 1))
-  if grep -qF -- "$1" "$T/out" "$T/err"; then echo "ok   $2"; else echo "FAIL $2: no \"$1\""; fails=$((fails + 1)); fi
-}
-# json JS-EXPRESSION DESCRIPTION: evaluates an expression over the last stdout parsed as `j`
-json() {
-  n=$((n + 1))
-  if node -e "const j=JSON.parse(require('fs').readFileSync('$T/out','utf8')); if(!($1)) process.exit(1)"; then
-    echo "ok   $2"
-  else
-    echo "FAIL $2: $1 is false"; fails=$((fails + 1))
-  fi
-}
+. "$(dirname "$0")/../lib.sh"
 
 TDX="$D/tdx_quote --collateral $D/tdx_quote_collateral.json --now 1752919234"
 SGX="$D/sgx_quote --collateral $D/sgx_quote_collateral.json --now 2025-07-19T10:01:17Z"
@@ -123,5 +98,4 @@ expect 0 "VOUCH_PCCS_URL is honoured" -- env VOUCH_PCCS_URL="$URL" "$VOUCH" veri
 expect 69 "a failing server is reported" -- "$VOUCH" verify "$D/tdx_quote" --pccs "$URL/fail500" --cache-dir "$T/cache3" --now 1752919234
 contains "HTTP 500" "with its status"
 
-echo "$((n - fails))/$n passed"
-[ "$fails" -eq 0 ]
+finish

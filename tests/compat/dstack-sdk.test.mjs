@@ -132,12 +132,13 @@ test('sign-only paths: getKey and deriveKey are refused, the key is still usable
   assert.match(cli.address, /^0x[0-9a-fA-F]{40}$/);
 });
 
-function verifyQuoteJson(response, extra = []) {
+// verifies a GetQuote/Attest response under the simulated root of the vouchd whose state is in st
+function verifyQuoteJson(response, st = state) {
   const file = path.join(dir, `q-${Math.random()}.json`);
   writeFileSync(file, JSON.stringify(response));
-  const coll = path.join(dir, 'coll.json');
-  writeFileSync(coll, vouch('sim', 'collateral', '--state-dir', state));
-  return vouchJson('verify', '--attestation', file, '--collateral', coll, '--root', path.join(state, 'sim-root.der'), ...extra);
+  const coll = path.join(dir, `coll-${Math.random()}.json`);
+  writeFileSync(coll, vouch('sim', 'collateral', '--state-dir', st));
+  return vouchJson('verify', '--attestation', file, '--collateral', coll, '--root', path.join(st, 'sim-root.der'));
 }
 
 test('getQuote: a real-format TDX quote carrying the report data, verified by vouch under the sim root', async () => {
@@ -247,6 +248,17 @@ test('getTlsKey: a fresh P-256 key each call, a certificate from the app CA with
   assert.throws(() => vouch('verify', '--ratls', leafFile, '--collateral', coll, '--root', path.join(state, 'sim-root.der')));
   // usable as a viem account source, as the SDK's helpers do
   assert.match(toViemAccount(a).address, /^0x/);
+  // a leaf, not a CA; server auth by default; the usages and validity asked for
+  assert.equal(leaf.ca, false);
+  assert.equal(ca.ca, true);
+  assert.deepEqual(leaf.keyUsage, ['1.3.6.1.5.5.7.3.1']);
+  const c = await dstack.getTlsKey({ subject: 'client', usageServerAuth: false, usageClientAuth: true,
+    notBefore: 1700000000, notAfter: 1800000000 });
+  const cl = new X509Certificate(c.certificate_chain[0]);
+  assert.deepEqual(cl.keyUsage, ['1.3.6.1.5.5.7.3.2']);
+  assert.equal(new Date(cl.validFrom).getTime() / 1000, 1700000000);
+  assert.equal(new Date(cl.validTo).getTime() / 1000, 1800000000);
+  assert.equal(cl.issuer, leaf.issuer, 'the same app CA signs every TLS key');
   const bad = await dstack.getTlsKey({ subject: 'x', notBefore: 20, notAfter: 10 });
   assert.equal(bad.error, 'not_before must be earlier than not_after');
 });
@@ -273,4 +285,44 @@ test('TappdClient: deriveKey is deterministic per path; tdxQuote hashes as dstac
   assert.equal(info.body.app_id.length, 40);
   // tappd.sock answers only /prpc/ paths (the SDK's inherited /Info fails against dstack's tappd too)
   assert.equal((await raw('Info', {}, 'tappd.sock')).status, 404);
+});
+
+test("dstack's simulator files: --app-keys, --compose, --sys-config give the spec's identity and key vector", async () => {
+  const fx = path.join(here, '..', 'vectors', 'dstack-simulator');
+  const fdir = mkdtempSync(path.join(tmpdir(), 'vouch-fixture-'));
+  const frun = path.join(fdir, 'run');
+  const d = spawn(VOUCHD, ['--tee', 'sim', '--state-dir', path.join(fdir, 'state'), '--listen-dir', frun, '-q',
+    '--app-keys', path.join(fx, 'appkeys.json'), '--compose', path.join(fx, 'app-compose.json'),
+    '--sys-config', path.join(fx, 'sys-config.json')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  try {
+    for (let i = 0; i < 100 && !existsSync(path.join(frun, 'dstack.sock')); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const c = new DstackClient(path.join(frun, 'dstack.sock'));
+    const keys = JSON.parse(readFileSync(path.join(fx, 'appkeys.json'), 'utf8'));
+    // identity: no KMS, so the compose hash is the file's SHA-256 and the app id its first 20 bytes
+    const i = await c.info();
+    assert.equal(i.compose_hash, '65b4e574f16973956908b6359920593c3b7d9f36f38e81a47f996a0c0d5435bb');
+    assert.equal(i.app_id, i.compose_hash.slice(0, 40));
+    const sys = JSON.parse(readFileSync(path.join(fx, 'sys-config.json'), 'utf8'));
+    assert.equal(i.vm_config, sys.vm_config);
+    // the spec's GetKey vector (§8.8), on the fixture's k256_key; link1 is the fixture's signature
+    const k = await c.getKey('/', 'test');
+    assert.equal(hex(k.key), 'f6c1ed94488394d78e0a4e5ab75d62e9f085d73b0b555d0614fb90ca13d9464d');
+    assert.equal(hex(k.signature_chain[0]), '0b0fa470162c54f108850d143442c48d43f1cc42983b8e9c589679345b831d2b5bb5b97b21c2d2d036520209deae8b6111318c68eafc786190d6edc52e5cf0c201');
+    assert.equal(hex(k.signature_chain[1]), keys.k256_signature);
+    // TLS keys are signed by the fixture's CA
+    const t = await c.getTlsKey({ subject: 'fixture' });
+    const ca = new X509Certificate(keys.ca_cert);
+    assert.ok(new X509Certificate(t.certificate_chain[0]).verify(ca.publicKey));
+    // the runtime events name this identity and replay to RTMR3 of the quote
+    const q = await c.getQuote(Buffer.from('fixture'));
+    const v = verifyQuoteJson(q, path.join(fdir, 'state'));
+    assert.equal(v.is_valid, true, v.reason);
+    assert.equal(v.details.app_info.compose_hash, i.compose_hash);
+    assert.equal(v.details.app_info.app_id, i.app_id);
+  } finally {
+    d.kill('SIGTERM');
+    await new Promise((r) => d.on('exit', r));
+    rmSync(fdir, { recursive: true });
+  }
 });

@@ -36,7 +36,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vouchd [options]\n"
-		"  --tee sim|tdx|auto     TEE backend (default auto: tdx when configfs-tsm exists, else sim)\n"
+		"  --tee sim|tdx|auto     TEE backend (default auto: tdx in a TDX guest, i.e. when /dev/tdx_guest\n"
+		"                         or its measurement files exist; else the simulator)\n"
 		"  --state-dir DIR        keys, simulated PKI, runtime events ($VOUCH_STATE_DIR; default\n"
 		"                         /var/lib/vouch as root, else ~/.local/state/vouch)\n"
 		"  --listen-dir DIR       where dstack.sock and tappd.sock are created ($VOUCH_LISTEN_DIR;\n"

@@ -125,6 +125,17 @@ enum vouch_err {
 	VOUCH_E_FETCH_HTTP = -601,          /* the server answered with an error status */
 	VOUCH_E_FETCH_FORMAT = -602,        /* the response is not in PCS format */
 	VOUCH_E_OFFLINE = -603,             /* collateral not cached and the network is forbidden */
+
+	/* journal */
+	VOUCH_E_JOURNAL_FORMAT = -700,      /* malformed journal entry, checkpoint, proof or bundle */
+	VOUCH_E_JOURNAL_ENTRY = -701,       /* an entry does not hash to its leaf */
+	VOUCH_E_JOURNAL_INCLUSION = -702,   /* the inclusion proof does not lead to the checkpoint's root */
+	VOUCH_E_JOURNAL_SIGNATURE = -703,   /* a checkpoint is not signed by the journal's key */
+	VOUCH_E_JOURNAL_BINDING = -704,     /* the journal's key is not the one the quote binds */
+	VOUCH_E_JOURNAL_EXPECT = -705,      /* a measurement differs from what the verifier expects */
+	VOUCH_E_JOURNAL_CONSISTENCY = -706, /* two checkpoints cannot both be true (a fork) */
+	VOUCH_E_JOURNAL_TAMPERED = -707,    /* the journal's store does not reproduce its checkpoints */
+	VOUCH_E_JOURNAL_STORE = -708,       /* the journal's database cannot be read or written */
 };
 
 /* A static, English description of an error code. Never NULL; unknown codes give "unknown error". */

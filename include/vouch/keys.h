@@ -68,6 +68,10 @@ void vouch_eth_address_text(char out[43], const uint8_t addr[20]);
 /* Base58 (Bitcoin alphabet) of n bytes into out (cap bytes, NUL-terminated). Returns 0 or VOUCH_E_LIMIT. */
 int vouch_base58(char *out, size_t cap, const uint8_t *p, size_t n);
 
+/* A recoverable secp256k1 signature r ‖ s ‖ v (v = recovery id 0/1; RFC 6979, low-S) with a 32-byte secret key
+ * over a 32-byte digest. Returns 0 or VOUCH_E_CRYPTO (an invalid key). */
+int vouch_secp256k1_sign_recoverable(uint8_t sig[65], const uint8_t key[32], const uint8_t digest[32]);
+
 /* Recovers the signer of a recoverable secp256k1 signature (r ‖ s ‖ v, v 0/1 or 27/28) over a 32-byte
  * digest, as a compressed key. Returns 0 or VOUCH_E_ARG (malformed) / VOUCH_E_CRYPTO (no key recovers). */
 int vouch_secp256k1_recover(uint8_t pub[33], const uint8_t sig[65], const uint8_t digest[32]);

@@ -17,5 +17,7 @@
 #include "vouch/eventlog.h"
 #include "vouch/dstack.h"
 #include "vouch/sim.h"
+#include "vouch/merkle.h"
+#include "vouch/journal.h"
 
 #endif

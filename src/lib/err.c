@@ -100,6 +100,15 @@ static const struct { int code; const char *name; const char *msg; } table[] = {
 	{VOUCH_E_FETCH_HTTP, "VOUCH_E_FETCH_HTTP", "collateral server returned an error"},
 	{VOUCH_E_FETCH_FORMAT, "VOUCH_E_FETCH_FORMAT", "collateral response is not in PCS format"},
 	{VOUCH_E_OFFLINE, "VOUCH_E_OFFLINE", "collateral not in cache and network access is disabled"},
+	{VOUCH_E_JOURNAL_FORMAT, "VOUCH_E_JOURNAL_FORMAT", "malformed journal entry, checkpoint, proof or bundle"},
+	{VOUCH_E_JOURNAL_ENTRY, "VOUCH_E_JOURNAL_ENTRY", "journal entry does not hash to its leaf"},
+	{VOUCH_E_JOURNAL_INCLUSION, "VOUCH_E_JOURNAL_INCLUSION", "inclusion proof does not lead to the checkpoint root"},
+	{VOUCH_E_JOURNAL_SIGNATURE, "VOUCH_E_JOURNAL_SIGNATURE", "checkpoint not signed by the journal key"},
+	{VOUCH_E_JOURNAL_BINDING, "VOUCH_E_JOURNAL_BINDING", "journal key not bound by the quote"},
+	{VOUCH_E_JOURNAL_EXPECT, "VOUCH_E_JOURNAL_EXPECT", "measurement differs from the expected value"},
+	{VOUCH_E_JOURNAL_CONSISTENCY, "VOUCH_E_JOURNAL_CONSISTENCY", "inconsistent checkpoints (fork)"},
+	{VOUCH_E_JOURNAL_TAMPERED, "VOUCH_E_JOURNAL_TAMPERED", "journal store does not reproduce its checkpoints"},
+	{VOUCH_E_JOURNAL_STORE, "VOUCH_E_JOURNAL_STORE", "journal database error"},
 };
 
 static int find(int err)

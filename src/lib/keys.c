@@ -115,8 +115,7 @@ static int ed25519_pub(uint8_t pub[32], const uint8_t seed[32])
 	return ok ? 0 : VOUCH_E_CRYPTO;
 }
 
-/* Recoverable secp256k1 signature r ‖ s ‖ v (v 0/1) over a digest. */
-static int sign_recoverable(uint8_t out[65], const uint8_t key[32], const uint8_t digest[32])
+int vouch_secp256k1_sign_recoverable(uint8_t out[65], const uint8_t key[32], const uint8_t digest[32])
 {
 	secp256k1_ecdsa_recoverable_signature sig;
 	int v;
@@ -157,7 +156,7 @@ int vouch_get_key(vouch_derived_key *out, const uint8_t root[32], const char *pa
 		vouch_hex_encode(claim + purpose_len + 1, out->pub, out->pub_len);
 		uint8_t digest[32];
 		vouch_keccak256(digest, claim, purpose_len + 1 + 2 * out->pub_len);
-		err = sign_recoverable(out->link0, root, digest);
+		err = vouch_secp256k1_sign_recoverable(out->link0, root, digest);
 	}
 	free(claim);
 	if (err)

@@ -34,4 +34,14 @@ int api_gpu_info(struct app *a, const req *r, json_t **out, char *err, size_t ca
 int api_get_tls_key(struct app *a, const req *r, json_t **out, char *err, size_t cap);
 int api_derive_key(struct app *a, const req *r, json_t **out, char *err, size_t cap);
 
+/* the journal (api_journal.c) */
+int api_journal_append(struct app *a, const req *r, json_t **out, char *err, size_t cap);
+int api_journal_list(struct app *a, const req *r, json_t **out, char *err, size_t cap);
+int api_journal_get(struct app *a, const req *r, json_t **out, char *err, size_t cap);
+int api_journal_checkpoint(struct app *a, const req *r, json_t **out, char *err, size_t cap);
+int api_journal_checkpoints(struct app *a, const req *r, json_t **out, char *err, size_t cap);
+int api_journal_prove(struct app *a, const req *r, json_t **out, char *err, size_t cap);
+int api_journal_consistency(struct app *a, const req *r, json_t **out, char *err, size_t cap);
+int api_journal_attestation(struct app *a, const req *r, json_t **out, char *err, size_t cap);
+
 #endif

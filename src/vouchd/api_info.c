@@ -104,6 +104,10 @@ const struct route dstack_routes[] = {
 	{"Info", api_info},                {"Sign", api_sign},            {"Verify", api_verify},
 	{"GetTlsKey", api_get_tls_key},    {"EmitEvent", api_emit_event}, {"Version", api_version},
 	{"GpuInfo", api_gpu_info},
+	{"JournalAppend", api_journal_append}, {"JournalList", api_journal_list},
+	{"JournalGet", api_journal_get},       {"JournalCheckpoint", api_journal_checkpoint},
+	{"JournalCheckpoints", api_journal_checkpoints}, {"JournalProve", api_journal_prove},
+	{"JournalConsistency", api_journal_consistency}, {"JournalAttestation", api_journal_attestation},
 };
 const size_t n_dstack_routes = ARRAY_LEN(dstack_routes);
 
@@ -117,5 +121,12 @@ const struct route public_routes[] = {
 	{"Info", api_info},
 	{"Version", api_version},
 	{"GetAttestationForAppKey", api_attestation_for_app_key},
+	{"JournalList", api_journal_list},
+	{"JournalGet", api_journal_get},
+	{"JournalCheckpoint", api_journal_checkpoint},
+	{"JournalCheckpoints", api_journal_checkpoints},
+	{"JournalProve", api_journal_prove},
+	{"JournalConsistency", api_journal_consistency},
+	{"JournalAttestation", api_journal_attestation},
 };
 const size_t n_public_routes = ARRAY_LEN(public_routes);

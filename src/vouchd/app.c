@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "app.h"
+#include "journal.h"
 #include "log.h"
 #include "vouch/err.h"
 #include "vouch/util.h"
@@ -288,6 +289,8 @@ out:
 
 int app_sign_only(const struct app *a, const char *path, size_t len)
 {
+	if (len >= 6 && memcmp(path, "vouch/", 6) == 0)
+		return 1; /* vouchd's own keys (the journals'): never exported, whatever the configuration */
 	for (size_t i = 0; i < a->cfg.n_sign_only; i++) {
 		size_t n = strlen(a->cfg.sign_only[i]);
 		if (len >= n && memcmp(path, a->cfg.sign_only[i], n) == 0)
@@ -360,11 +363,27 @@ int app_init(struct app *a, const struct config *c, char *err, size_t cap)
 	 * not explain is refused, not extended further */
 	if (events_load(a, !tdx, err, cap) || events_check(a, err, cap))
 		return -1;
-	return a->n_events == 0 ? emit_boot_sequence(a, err, cap) : 0;
+	if (a->n_events == 0 && emit_boot_sequence(a, err, cap))
+		return -1;
+	if (!(a->journals = malloc(sizeof *a->journals))) {
+		snprintf(err, cap, "out of memory");
+		return -1;
+	}
+	if (journals_open(a->journals, a, c->journal_checkpoint_every, c->journal_checkpoint_interval_s, err, cap)) {
+		journals_close(a->journals);
+		free(a->journals);
+		a->journals = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 void app_free(struct app *a)
 {
+	if (a->journals) {
+		journals_close(a->journals);
+		free(a->journals);
+	}
 	if (a->tee)
 		a->tee->free(a->tee);
 	for (size_t i = 0; i < a->n_events; i++) {

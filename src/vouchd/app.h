@@ -28,6 +28,8 @@ struct config {
 	char *sign_only[MAX_SIGN_ONLY];
 	size_t n_sign_only;
 	http_limits limits;
+	unsigned journal_checkpoint_every;      /* entries; 0: never by count */
+	unsigned journal_checkpoint_interval_s; /* 0: never by time */
 };
 
 /* A TEE: quotes over report data, RTMR3 extension, the boot part of the event log. */
@@ -71,6 +73,7 @@ struct app {
 	size_t os_image_hash_len;
 
 	struct backend *tee;
+	struct journals *journals;
 	char *events_path;        /* the runtime event log file (JSON lines) */
 	char *events_flock;       /* tdx: dstack's lock file, shared with other writers of the log */
 	pthread_rwlock_t events_lock;

@@ -42,9 +42,10 @@ static void usage(FILE *f)
 		"                         /var/lib/vouch as root, else ~/.local/state/vouch)\n"
 		"  --listen-dir DIR       where dstack.sock and tappd.sock are created ($VOUCH_LISTEN_DIR;\n"
 		"                         default /var/run/dstack as root, else $XDG_RUNTIME_DIR/vouch)\n"
-		"  --config FILE          JSON: {\"sign_only\": [prefixes], \"public\": \"ADDR:PORT\", \"limits\": {…}}\n"
+		"  --config FILE          JSON: {\"sign_only\": [prefixes], \"public\": \"ADDR:PORT\", \"limits\": {…},\n"
+		"                         \"journal\": {\"checkpoint_every\": 1000, \"checkpoint_interval_s\": 10}}\n"
 		"  --public ADDR:PORT     read-only TCP listener (Worker.Info, Worker.Version,\n"
-		"                         Worker.GetAttestationForAppKey); off by default\n"
+		"                         Worker.GetAttestationForAppKey, the journals' reads); off by default\n"
 		"  --sign-only PREFIX     key paths under PREFIX are sign-only (repeatable)\n"
 		"  --app-keys FILE        dstack app-keys file (default: STATE/app-keys.json, generated once)\n"
 		"  --compose FILE         app-compose.json (default: STATE/app-compose.json, generated once)\n"
@@ -91,6 +92,11 @@ static int load_config(struct config *c, const char *path)
 	LIMIT("idle_timeout_s", idle_timeout_s);
 	LIMIT("max_header_bytes", max_header_bytes);
 #undef LIMIT
+	json_t *jr = json_object_get(o, "journal");
+	if (json_is_integer(v = json_object_get(jr, "checkpoint_every")) && json_integer_value(v) >= 0)
+		c->journal_checkpoint_every = (unsigned)json_integer_value(v);
+	if (json_is_integer(v = json_object_get(jr, "checkpoint_interval_s")) && json_integer_value(v) >= 0)
+		c->journal_checkpoint_interval_s = (unsigned)json_integer_value(v);
 	json_decref(o);
 	return 0;
 }
@@ -169,6 +175,7 @@ int main(int argc, char **argv)
 	struct config c = {
 		.tee = "auto", .fs_root = "/", .socket_mode = 0660,
 		.limits = {.max_body = 1u << 20, .max_connections = 4096, .idle_timeout_s = 10, .max_header_bytes = 32768},
+		.journal_checkpoint_every = 1000, .journal_checkpoint_interval_s = 10,
 	};
 	const char *config_file = NULL, *tee = NULL, *state = NULL, *listen = NULL, *pub = NULL;
 	char *extra_sign_only[MAX_SIGN_ONLY];

@@ -32,3 +32,10 @@ finish() {
   echo "$((n - fails))/$n passed"
   [ "$fails" = 0 ]
 }
+# reap PID...: stops these processes and waits; 0 means none and is skipped (kill 0 would signal the whole
+# process group, the test runner included)
+reap() {
+  local p
+  for p in "$@"; do [ "${p:-0}" -gt 0 ] 2>/dev/null && kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+}

@@ -58,6 +58,7 @@ enum vouch_err {
 	VOUCH_E_CERT_REVOKED = -212,
 	VOUCH_E_CHAIN_TOO_SHORT = -213,    /* an empty chain */
 	VOUCH_E_CHAIN_TOO_LONG = -214,
+	VOUCH_E_CHAIN_EXTRA = -215,        /* a certificate in a chain is neither on the path nor the trust anchor */
 	VOUCH_E_CRL_PARSE = -220,          /* CRL outside the supported profile */
 	VOUCH_E_CRL_UNKNOWN = -221,        /* no CRL from the certificate's issuer: revocation status unknown */
 	VOUCH_E_CRL_SIGNATURE = -222,

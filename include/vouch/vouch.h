@@ -19,5 +19,7 @@
 #include "vouch/sim.h"
 #include "vouch/merkle.h"
 #include "vouch/journal.h"
+#include "vouch/journal_store.h"
+#include "vouch/journal_bundle.h"
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "journal_cli.h"
 
 #define VOUCH_VERSION "0.1.0"
 
@@ -11,6 +12,7 @@ static const struct verb VERBS[] = {
 	{"verify", cmd_verify, "verify a quote (DCAP) or a dstack attestation"},
 	{"collateral", cmd_collateral, "fetch collateral from Intel PCS or a PCCS into the cache"},
 	{"key", cmd_key, "public key and address of a key held by vouchd (sign-only keys too)"},
+	{"journal", cmd_journal, "append to vouchd's journal; export, verify and audit its proofs"},
 	{"sim", cmd_sim, "the simulated platform: its collateral, for quotes of vouchd --tee=sim"},
 };
 

@@ -30,19 +30,16 @@ static size_t on_data(char *p, size_t s, size_t n, void *ud)
 	return len;
 }
 
-json_t *rpc_call(const char *listen_dir, const char *socket, const char *method, json_t *body, const char *verb)
+/* POST body to url, over the unix socket at path when path is given */
+static json_t *post(const char *path, const char *url, const char *method, json_t *body, const char *verb)
 {
-	char dir[4096], path[4200], url[256];
-	if (!listen_dir)
-		listen_dir = vouch_default_listen_dir(dir, sizeof dir);
-	snprintf(path, sizeof path, "%s/%s", listen_dir, socket);
-	snprintf(url, sizeof url, "http://localhost/%s", method);
 	char *text = body ? json_dumps(body, JSON_COMPACT) : strdup("{}");
 	struct sink k = {0};
 	long status = 0;
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, path);
+	if (path)
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -56,7 +53,8 @@ json_t *rpc_call(const char *listen_dir, const char *socket, const char *method,
 	free(text);
 	json_t *out = NULL;
 	if (rc != CURLE_OK) {
-		errorf(verb, "cannot reach vouchd at %s: %s (start it, or give --listen-dir)", path, curl_easy_strerror(rc));
+		errorf(verb, "cannot reach vouchd at %s: %s%s", path ? path : url, curl_easy_strerror(rc),
+		       path ? " (start it, or give --listen-dir)" : "");
 	} else {
 		out = json_loadb(k.p ? k.p : "", k.n, JSON_DECODE_ANY, NULL);
 		if (status != 200) {
@@ -72,4 +70,24 @@ json_t *rpc_call(const char *listen_dir, const char *socket, const char *method,
 		vouch_wipe(k.p, k.n);
 	free(k.p);
 	return out;
+}
+
+json_t *rpc_call(const char *listen_dir, const char *socket, const char *method, json_t *body, const char *verb)
+{
+	char dir[4096], path[4200], url[256];
+	if (!listen_dir)
+		listen_dir = vouch_default_listen_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/%s", listen_dir, socket);
+	snprintf(url, sizeof url, "http://localhost/%s", method);
+	return post(path, url, method, body, verb);
+}
+
+json_t *rpc_call_url(const char *base, const char *method, json_t *body, const char *verb)
+{
+	char url[2048];
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	snprintf(url, sizeof url, "%.*s/prpc/%s", (int)n, base, method);
+	return post(NULL, url, method, body, verb);
 }

@@ -8,4 +8,7 @@
  * response, or NULL after printing why (connection, HTTP status with vouchd's error message). */
 json_t *rpc_call(const char *listen_dir, const char *socket, const char *method, json_t *body, const char *verb);
 
+/* The same against vouchd's public listener: POST BASE/prpc/<method> (BASE like http://host:port). */
+json_t *rpc_call_url(const char *base, const char *method, json_t *body, const char *verb);
+
 #endif

@@ -175,7 +175,21 @@ int chain_verify(chain_ctx *cx, const cert_chain *ch)
 		msgf(cx->msg, cx->cap, "%s chain is empty", cx->what);
 		return VOUCH_E_CHAIN_TOO_SHORT;
 	}
-	return build(cx, ch, &ch->certs[0], 0, 1);
+	int err = build(cx, ch, &ch->certs[0], 0, 1);
+	/* beyond webpki: nothing unused rides along, except the anchor itself (Intel's chains end with it) */
+	for (size_t i = 0; !err && i < ch->n; i++) {
+		size_t k = 0;
+		while (k < cx->path_len && cx->path[k] != &ch->certs[i])
+			k++;
+		if (k == cx->path_len && !span_eq(ch->certs[i].der, cx->anchor->der)) {
+			char name[80];
+			name_cn(name, sizeof name, ch->certs[i].subject);
+			msgf(cx->msg, cx->cap, "%s chain: certificate \"%s\" is neither on the path to the root nor the root itself",
+			     cx->what, name);
+			err = VOUCH_E_CHAIN_EXTRA;
+		}
+	}
+	return err;
 }
 
 /* The revocation status of c, issued by the holder of issuer_pub (issuer_cert for its key usage). Names

@@ -41,6 +41,7 @@ static const struct { int code; const char *name; const char *msg; } table[] = {
 	{VOUCH_E_CERT_REVOKED, "VOUCH_E_CERT_REVOKED", "certificate revoked"},
 	{VOUCH_E_CHAIN_TOO_SHORT, "VOUCH_E_CHAIN_TOO_SHORT", "certificate chain is too short"},
 	{VOUCH_E_CHAIN_TOO_LONG, "VOUCH_E_CHAIN_TOO_LONG", "certificate chain is too long"},
+	{VOUCH_E_CHAIN_EXTRA, "VOUCH_E_CHAIN_EXTRA", "a certificate in the chain is neither on the path nor the trust anchor"},
 	{VOUCH_E_CRL_PARSE, "VOUCH_E_CRL_PARSE", "Failed to parse CRL"},
 	{VOUCH_E_CRL_UNKNOWN, "VOUCH_E_CRL_UNKNOWN", "unknown revocation status"},
 	{VOUCH_E_CRL_SIGNATURE, "VOUCH_E_CRL_SIGNATURE", "CRL signature invalid"},

@@ -62,8 +62,27 @@ int jj_u64(const json_t *o, const char *name, uint64_t *out, char *msg, size_t c
 	return 0;
 }
 
+/* 1 when every member of o is one of names */
+static int only(const json_t *o, const char *const *names, size_t n, char *msg, size_t cap, const char *what)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)o, key, v)
+	{
+		size_t i = 0;
+		while (i < n && strcmp(key, names[i]))
+			i++;
+		if (i == n) {
+			msgf(msg, cap, "%s: unknown member \"%s\"", what, key);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 int jj_parse_journal(const json_t *o, vouch_journal_info *j, char *msg, size_t cap)
 {
+	static const char *const names[] = {"name", "id", "public_key", "size", "checkpoint"};
 	const json_t *name = json_object_get(o, "name");
 	memset(j, 0, sizeof *j);
 	if (!json_is_object(o) || !json_is_string(name) ||
@@ -72,6 +91,8 @@ int jj_parse_journal(const json_t *o, vouch_journal_info *j, char *msg, size_t c
 		return VOUCH_E_JOURNAL_FORMAT;
 	}
 	memcpy(j->name, json_string_value(name), json_string_length(name));
+	if (!only(o, names, ARRAY_LEN(names), msg, cap, "journal"))
+		return VOUCH_E_JOURNAL_FORMAT;
 	if (jj_hex(o, "id", j->id, 32, msg, cap) || jj_hex(o, "public_key", j->public_key, 33, msg, cap))
 		return VOUCH_E_JOURNAL_FORMAT;
 	return 0;
@@ -79,10 +100,13 @@ int jj_parse_journal(const json_t *o, vouch_journal_info *j, char *msg, size_t c
 
 int jj_parse_checkpoint(const json_t *o, vouch_journal_checkpoint *c, char *msg, size_t cap)
 {
+	static const char *const names[] = {"journal_id", "tree_size", "root", "time_ms", "signature"};
 	if (!json_is_object(o)) {
 		msgf(msg, cap, "checkpoint: not an object");
 		return VOUCH_E_JOURNAL_FORMAT;
 	}
+	if (!only(o, names, ARRAY_LEN(names), msg, cap, "checkpoint"))
+		return VOUCH_E_JOURNAL_FORMAT;
 	char sub[200];
 	if (jj_hex(o, "journal_id", c->journal_id, 32, sub, sizeof sub) || jj_u64(o, "tree_size", &c->tree_size, sub, sizeof sub) ||
 	    jj_hex(o, "root", c->root, 32, sub, sizeof sub) || jj_u64(o, "time_ms", &c->time_ms, sub, sizeof sub) ||
@@ -96,9 +120,13 @@ int jj_parse_checkpoint(const json_t *o, vouch_journal_checkpoint *c, char *msg,
 int jj_parse_entry(const json_t *o, vouch_journal_entry *e, uint8_t **buf, uint8_t leaf_hash[32], char *msg,
 		   size_t cap)
 {
+	static const char *const names[] = {"seq", "time_ms", "client_time_ms", "kind", "payload_type", "payload",
+					    "payload_hex", "leaf_hash"};
 	memset(e, 0, sizeof *e);
 	*buf = NULL;
 	char sub[200];
+	if (json_is_object(o) && !only(o, names, ARRAY_LEN(names), msg, cap, "entry"))
+		return VOUCH_E_JOURNAL_FORMAT;
 	const json_t *kind = json_object_get(o, "kind"), *type = json_object_get(o, "payload_type");
 	const json_t *hex = json_object_get(o, "payload_hex"), *ct = json_object_get(o, "client_time_ms");
 	if (!json_is_object(o) || jj_u64(o, "seq", &e->seq, sub, sizeof sub) ||

@@ -8,7 +8,7 @@ set -u
 VOUCHD=$1 VOUCH=$2 FAKE=$3 V=$4
 T=$(mktemp -d)
 fails=0 n=0 fake=0 daemon=0
-trap 'kill $daemon $fake 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+trap 'reap $daemon $fake; rm -rf "$T"' EXIT
 . "$(dirname "$0")/../lib.sh"
 
 # start_fake ROOT [--ioctl]: a fake TD under ROOT, its PKI in $T/pki

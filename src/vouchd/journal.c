@@ -1,5 +1,6 @@
 /* vouchd's journals: the writer thread, group commit, checkpoints, start-up (see journal.h). */
 #include <errno.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,8 @@ struct journal_req {
 	uint8_t *leaf_hash;
 	uint64_t tree_size;
 	vouch_journal_checkpoint cp;
-	int done, err;
+	int err;
+	sem_t done;      /* posted by the writer: the waiter needs no lock to learn it is done */
 	struct journal_req *next;
 };
 
@@ -192,39 +194,45 @@ static void *writer_main(void *arg)
 		js->head = js->tail = NULL;
 		pthread_mutex_unlock(&js->q_lock);
 		run_batch(js, batch);
-		pthread_mutex_lock(&js->q_lock);
 		for (struct journal_req *r = batch, *next; r; r = next) {
-			next = r->next;
-			r->done = 1;
+			next = r->next; /* (r lives on its waiter's stack: read next before posting) */
+			sem_post(&r->done);
 		}
-		pthread_cond_broadcast(&js->done_cond);
+		pthread_mutex_lock(&js->q_lock);
 	}
 	/* whatever is still queued is refused */
-	for (struct journal_req *r = js->head; r; r = r->next)
-		r->err = VOUCH_E_JOURNAL_STORE, r->done = 1;
+	for (struct journal_req *r = js->head, *next; r; r = next) {
+		next = r->next;
+		r->err = VOUCH_E_JOURNAL_STORE;
+		sem_post(&r->done);
+	}
 	js->head = js->tail = NULL;
-	pthread_cond_broadcast(&js->done_cond);
 	pthread_mutex_unlock(&js->q_lock);
 	return NULL;
 }
 
 static int submit(struct journals *js, struct journal_req *r)
 {
+	sem_init(&r->done, 0, 0);
 	pthread_mutex_lock(&js->q_lock);
 	if (js->stop) {
 		pthread_mutex_unlock(&js->q_lock);
+		sem_destroy(&r->done);
 		return VOUCH_E_JOURNAL_STORE;
 	}
 	r->next = NULL;
+	int wake = !js->head; /* the writer waits only on an empty queue */
 	if (js->tail)
 		js->tail->next = r;
 	else
 		js->head = r;
 	js->tail = r;
-	pthread_cond_signal(&js->q_cond);
-	while (!r->done)
-		pthread_cond_wait(&js->done_cond, &js->q_lock);
+	if (wake)
+		pthread_cond_signal(&js->q_cond);
 	pthread_mutex_unlock(&js->q_lock);
+	while (sem_wait(&r->done) && errno == EINTR)
+		;
+	sem_destroy(&r->done);
 	return r->err;
 }
 
@@ -392,7 +400,6 @@ int journals_open(struct journals *js, struct app *a, unsigned checkpoint_every,
 	pthread_mutex_init(&js->create_lock, NULL);
 	pthread_mutex_init(&js->q_lock, NULL);
 	pthread_cond_init(&js->q_cond, NULL);
-	pthread_cond_init(&js->done_cond, NULL);
 	js->path = path_join(a->cfg.state_dir, "journal.db");
 	char msg[512];
 	if (!js->path || vouch_journal_store_open(&js->writer, js->path, 0, msg, sizeof msg) ||
@@ -454,6 +461,5 @@ void journals_close(struct journals *js)
 	pthread_mutex_destroy(&js->create_lock);
 	pthread_mutex_destroy(&js->q_lock);
 	pthread_cond_destroy(&js->q_cond);
-	pthread_cond_destroy(&js->done_cond);
 	memset(js, 0, sizeof *js);
 }

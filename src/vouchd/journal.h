@@ -41,7 +41,7 @@ struct journals {
 	pthread_mutex_t create_lock;      /* creating a journal (rare) */
 	/* the queue of appends and checkpoint requests */
 	pthread_mutex_t q_lock;
-	pthread_cond_t q_cond, done_cond;
+	pthread_cond_t q_cond;
 	struct journal_req *head, *tail;
 	int stop, started;
 	pthread_t writer_thread;

@@ -185,11 +185,19 @@ static int audit_db_entries(vouch_journal_audit *a, const char *path, const char
 	return 0;
 }
 
+/* One call to the public listener; takes the body's reference. */
+static json_t *url_call(const char *url, const char *method, json_t *body)
+{
+	json_t *r = rpc_call_url(url, method, body, "journal audit");
+	json_decref(body);
+	return r;
+}
+
 /* From the public listener: the journal, its checkpoints (and the consistency proofs between consecutive
  * ones), its entries page by page. */
 static int audit_url_head(vouch_journal_audit *a, const char *url, const char *name)
 {
-	json_t *l = rpc_call_url(url, "JournalList", NULL, "journal audit"), *j, *found = NULL;
+	json_t *l = url_call(url, "JournalList", NULL), *j, *found = NULL;
 	size_t i;
 	if (!l)
 		return EXIT_UNAVAILABLE;
@@ -208,8 +216,8 @@ static int audit_url_head(vouch_journal_audit *a, const char *url, const char *n
 		return 0;
 	uint64_t from = 0, prev = 0;
 	for (;;) {
-		json_t *r = rpc_call_url(url, "JournalCheckpoints", json_pack("{s:s, s:I}", "journal", name, "from", (json_int_t)from),
-					 "journal audit"), *c;
+		json_t *r = url_call(url, "JournalCheckpoints", json_pack("{s:s, s:I}", "journal", name, "from", (json_int_t)from)),
+		       *c;
 		if (!r)
 			return EXIT_UNAVAILABLE;
 		json_t *arr = json_object_get(r, "checkpoints");
@@ -225,8 +233,8 @@ static int audit_url_head(vouch_journal_audit *a, const char *url, const char *n
 				break;
 			/* the server's own consistency proof from the previous checkpoint, checked */
 			if (prev) {
-				json_t *p = rpc_call_url(url, "JournalConsistency", json_pack("{s:s, s:I, s:I}", "journal", name, "first",
-							    (json_int_t)prev, "second", (json_int_t)cp.tree_size), "journal audit");
+				json_t *p = url_call(url, "JournalConsistency", json_pack("{s:s, s:I, s:I}", "journal", name, "first",
+											 (json_int_t)prev, "second", (json_int_t)cp.tree_size));
 				vouch_journal_checkpoint c1;
 				uint8_t path[VOUCH_MERKLE_MAX_PROOF][32];
 				size_t n = json_array_size(json_object_get(p, "path")), k;
@@ -261,8 +269,9 @@ static int audit_url_entries(vouch_journal_audit *a, const char *url, const char
 	uint64_t from = 0;
 	char msg[256];
 	while (!a->err) {
-		json_t *r = rpc_call_url(url, "JournalGet", json_pack("{s:s, s:I, s:I}", "journal", name, "from", (json_int_t)from,
-							"count", (json_int_t)1000), "journal audit"), *e;
+		json_t *r = url_call(url, "JournalGet",
+				     json_pack("{s:s, s:I, s:I}", "journal", name, "from", (json_int_t)from, "count", (json_int_t)1000)),
+		       *e;
 		if (!r)
 			return EXIT_UNAVAILABLE;
 		json_t *arr = json_object_get(r, "entries");

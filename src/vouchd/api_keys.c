@@ -88,6 +88,12 @@ int api_sign(struct app *a, const req *r, json_t **out, char *err, size_t cap)
 		snprintf(err, cap, "Unsupported algorithm");
 		return -1;
 	}
+	if (app_reserved_path(path, path_len)) {
+		/* vouchd's own keys (the journals') sign only what vouchd decides: a client signing a digest with
+		 * one could forge a checkpoint */
+		snprintf(err, cap, "key paths under vouch/ are vouchd's own: no client may sign with them");
+		return -1;
+	}
 	uint8_t *data = malloc(a->cfg.limits.max_body / 2 + 1);
 	if (!data || req_hex(r, "data", data, a->cfg.limits.max_body / 2 + 1, &len, err, cap)) {
 		free(data);

@@ -287,9 +287,14 @@ out:
 	return rc;
 }
 
+int app_reserved_path(const char *path, size_t len)
+{
+	return len >= 6 && memcmp(path, "vouch/", 6) == 0;
+}
+
 int app_sign_only(const struct app *a, const char *path, size_t len)
 {
-	if (len >= 6 && memcmp(path, "vouch/", 6) == 0)
+	if (app_reserved_path(path, len))
 		return 1; /* vouchd's own keys (the journals'): never exported, whatever the configuration */
 	for (size_t i = 0; i < a->cfg.n_sign_only; i++) {
 		size_t n = strlen(a->cfg.sign_only[i]);

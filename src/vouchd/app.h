@@ -89,7 +89,10 @@ void app_free(struct app *a);
 /* Takes a quote and checks that the event log (boot and runtime) replays to its RTMR0–3. */
 int events_check(struct app *a, char *err, size_t cap);
 
-/* 1 if path falls under a sign-only prefix of the key policy. */
+/* 1 for vouchd's own key paths (vouch/…): never exported, and no client signs with them. */
+int app_reserved_path(const char *path, size_t len);
+
+/* 1 if path falls under a sign-only prefix of the key policy (vouch/… always). */
 int app_sign_only(const struct app *a, const char *path, size_t len);
 
 /* Appends a runtime event: extends RTMR3 and writes the log line, in that order, under the write lock. */

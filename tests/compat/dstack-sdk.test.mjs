@@ -130,6 +130,14 @@ test('sign-only paths: getKey and deriveKey are refused, the key is still usable
   assert.match(r.body.error, /wallet\/treasury" is sign-only/);
   const cli = vouchJson('key', 'wallet/treasury', '--listen-dir', run);
   assert.match(cli.address, /^0x[0-9a-fA-F]{40}$/);
+  // vouchd's own keys (vouch/…, the journals') are neither exported nor usable by clients, in any form
+  for (const [method, body] of [['GetKey', { path: 'vouch/journal/default', purpose: 'journal' }],
+    ['Sign', { algorithm: 'secp256k1_prehashed', data: '00'.repeat(32), path: 'vouch/journal/default', purpose: 'journal' }],
+    ['Sign', { algorithm: 'secp256k1', data: '00', path: 'vouch/x' }]]) {
+    const res = await raw(method, body);
+    assert.equal(res.status, 400, `${method} on a vouch/ path`);
+  }
+  assert.match((await tappd.deriveKey('vouch/journal/default', 'x')).error, /sign-only/);
 });
 
 // verifies a GetQuote/Attest response under the simulated root of the vouchd whose state is in st

@@ -1,0 +1,85 @@
+/* vouchd's JSON client (see vouchd_client.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "vouch/util.h"
+#include "vouchd_client.h"
+
+struct sink {
+	char *p;
+	size_t n;
+};
+
+static size_t on_data(char *p, size_t s, size_t n, void *ud)
+{
+	struct sink *k = ud;
+	size_t len = s * n;
+	if (k->n + len > (64u << 20))
+		return 0;
+	char *q = realloc(k->p, k->n + len + 1);
+	if (!q)
+		return 0;
+	memcpy(q + k->n, p, len);
+	k->p = q;
+	k->n += len;
+	k->p[k->n] = 0;
+	return len;
+}
+
+/* one easy handle per thread: its connection stays open between calls */
+static _Thread_local CURL *handle;
+static _Thread_local char handle_path[256];
+
+json_t *vc_post(const char *unix_path, const char *url, json_t *body, long *status, char *err, size_t cap)
+{
+	*status = 0;
+	if (!handle || strcmp(handle_path, unix_path ? unix_path : "")) {
+		if (handle)
+			curl_easy_cleanup(handle);
+		handle = curl_easy_init();
+		snprintf(handle_path, sizeof handle_path, "%s", unix_path ? unix_path : "");
+	}
+	CURL *c = handle;
+	if (!c) {
+		snprintf(err, cap, "out of memory");
+		return NULL;
+	}
+	char *text = body ? json_dumps(body, JSON_COMPACT) : strdup("{}");
+	struct sink k = {0};
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, unix_path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	CURLcode rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(h);
+	free(text);
+	json_t *out = NULL;
+	if (rc != CURLE_OK) {
+		snprintf(err, cap, "%s", curl_easy_strerror(rc));
+		*status = 0;
+	} else {
+		out = json_loadb(k.p ? k.p : "", k.n, JSON_DECODE_ANY, NULL);
+		if (*status != 200) {
+			json_t *e = json_object_get(out, "error");
+			snprintf(err, cap, "HTTP %ld: %s", *status, json_is_string(e) ? json_string_value(e) : "?");
+			json_decref(out);
+			out = NULL;
+		} else if (!out) {
+			snprintf(err, cap, "the response is not JSON");
+		}
+	}
+	if (k.p)
+		vouch_wipe(k.p, k.n);
+	free(k.p);
+	return out;
+}

@@ -1,4 +1,5 @@
 /* vouchd's JSON client (see vouchd_client.h). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,20 +30,49 @@ static size_t on_data(char *p, size_t s, size_t n, void *ud)
 	return len;
 }
 
-/* one easy handle per thread: its connection stays open between calls */
-static _Thread_local CURL *handle;
-static _Thread_local char handle_path[256];
+/* one easy handle per thread: its connection stays open between calls, and goes with the thread */
+struct handle {
+	CURL *c;
+	char path[256];
+};
+static pthread_key_t key;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void handle_free(void *p)
+{
+	struct handle *h = p;
+	curl_easy_cleanup(h->c);
+	free(h);
+}
+
+static void key_init(void)
+{
+	pthread_key_create(&key, handle_free);
+}
+
+static CURL *thread_handle(const char *unix_path)
+{
+	pthread_once(&once, key_init);
+	struct handle *h = pthread_getspecific(key);
+	if (h && strcmp(h->path, unix_path ? unix_path : "")) {
+		handle_free(h);
+		h = NULL;
+	}
+	if (!h) {
+		if (!(h = calloc(1, sizeof *h)) || !(h->c = curl_easy_init())) {
+			free(h);
+			return NULL;
+		}
+		snprintf(h->path, sizeof h->path, "%s", unix_path ? unix_path : "");
+		pthread_setspecific(key, h);
+	}
+	return h->c;
+}
 
 json_t *vc_post(const char *unix_path, const char *url, json_t *body, long *status, char *err, size_t cap)
 {
 	*status = 0;
-	if (!handle || strcmp(handle_path, unix_path ? unix_path : "")) {
-		if (handle)
-			curl_easy_cleanup(handle);
-		handle = curl_easy_init();
-		snprintf(handle_path, sizeof handle_path, "%s", unix_path ? unix_path : "");
-	}
-	CURL *c = handle;
+	CURL *c = thread_handle(unix_path);
 	if (!c) {
 		snprintf(err, cap, "out of memory");
 		return NULL;

@@ -1,0 +1,232 @@
+/* vouch-gateway: start-up (options, keys from vouchd, TLS certificate, receipt index) and shutdown. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+
+#include "gateway.h"
+#include "vouch/keys.h"
+#include "vouch/util.h"
+
+struct gw gw;
+int server_start(struct gw *g, const struct sockaddr *sa, char *err, size_t cap);
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vouch-gateway --backend URL --listen ADDR:PORT [options]\n"
+		"  an OpenAI-compatible proxy that signs every answer with keys held in vouchd and journals each\n"
+		"  receipt; routes: POST /v1/chat/completions, /v1/completions (streamed or not), GET /v1/models,\n"
+		"  /v1/signature/{chat_id}?signing_algo=ecdsa|ed25519, /v1/attestation/report?nonce=&signing_algo=\n"
+		"  --backend URL        the OpenAI-compatible server (e.g. http://127.0.0.1:8000)\n"
+		"  --listen ADDR:PORT   where to serve (e.g. 0.0.0.0:8443)\n"
+		"  --vouchd DIR         vouchd's socket directory ($VOUCH_LISTEN_DIR or the default)\n"
+		"  --token-file F       require Authorization: Bearer <the file's first line> (not for\n"
+		"                       /v1/models and /v1/attestation/report)\n"
+		"  --tls [--tls-name N] serve HTTPS with a certificate from vouchd's GetTlsKey (name default\n"
+		"                       localhost); enables report version=2 (the TLS key bound to the quote)\n"
+		"  --key-prefix P       sign-only key paths in vouchd (default gateway/; vouchd must run with\n"
+		"                       --sign-only P, which the gateway checks)\n"
+		"  --journal NAME       the receipts' journal (default gateway)\n"
+		"  --max-body BYTES     request body limit (default 4194304; larger: 413)\n"
+		"  --backend-timeout S  a non-streamed answer, or silence in a stream (default 600)\n"
+		"  --workers N          receipt signers (default 8)\n");
+}
+
+static int read_token(const char *file)
+{
+	size_t n;
+	uint8_t *b;
+	if (vouch_file_read(file, 4096, &b, &n)) {
+		fprintf(stderr, "vouch-gateway: --token-file %s: cannot read it\n", file);
+		return -1;
+	}
+	b[strcspn((char *)b, "\r\n")] = 0;
+	if (!*b) {
+		fprintf(stderr, "vouch-gateway: --token-file %s is empty\n", file);
+		free(b);
+		return -1;
+	}
+	gw.cfg.token = (char *)b;
+	return 0;
+}
+
+/* The public key of a vouchd key, by asking it to sign. */
+static int key_of(const char *path, const char *algo, uint8_t *pub, size_t want, char *err, size_t cap)
+{
+	const char *data = !strcmp(algo, "ed25519") ? "00" : "0000000000000000000000000000000000000000000000000000000000000000";
+	json_t *r = gw_vouchd("Sign", json_pack("{s:s, s:s, s:s}", "algorithm", algo, "data", data, "path", path), err, cap);
+	const char *h = json_string_value(json_object_get(r, "public_key"));
+	size_t n;
+	int ok = h && !vouch_hex_decode(pub, want, &n, h, strlen(h)) && n == want;
+	json_decref(r);
+	if (!ok && r)
+		snprintf(err, cap, "vouchd's Sign gave no %zu-byte public key", want);
+	return ok ? 0 : -1;
+}
+
+static int setup_keys(char *err, size_t cap)
+{
+	snprintf(gw.ecdsa_path, sizeof gw.ecdsa_path, "%secdsa", gw.cfg.key_prefix);
+	snprintf(gw.ed25519_path, sizeof gw.ed25519_path, "%sed25519", gw.cfg.key_prefix);
+	/* the keys must be sign-only in vouchd, or anyone on its socket could take them */
+	json_t *leak = gw_vouchd("GetKey", json_pack("{s:s}", "path", gw.ecdsa_path), err, cap);
+	if (leak) {
+		json_decref(leak);
+		snprintf(err, cap, "vouchd exports the key at %s: run vouchd with --sign-only %s, so that the gateway's "
+			 "signing keys never leave it", gw.ecdsa_path, gw.cfg.key_prefix);
+		return -1;
+	}
+	if (!strstr(err, "sign-only"))
+		return -1; /* vouchd unreachable or another error: err says */
+	if (key_of(gw.ecdsa_path, "secp256k1_prehashed", gw.ecdsa_pub, 33, err, cap) ||
+	    key_of(gw.ed25519_path, "ed25519", gw.ed25519_pub, 32, err, cap))
+		return -1;
+	vouch_eth_address(gw.ecdsa_addr, gw.ecdsa_pub, 33);
+	vouch_eth_address_text(gw.ecdsa_addr_text, gw.ecdsa_addr);
+	vouch_hex_encode(gw.ed25519_hex, gw.ed25519_pub, 32);
+	return 0;
+}
+
+static int setup_tls(char *err, size_t cap)
+{
+	json_t *r = gw_vouchd("GetTlsKey", json_pack("{s:s, s:[s], s:b}", "subject", gw.cfg.tls_name, "alt_names",
+						      gw.cfg.tls_name, "usage_server_auth", 1), err, cap);
+	const char *key = json_string_value(json_object_get(r, "key"));
+	json_t *chain = json_object_get(r, "certificate_chain");
+	if (!key || !json_array_size(chain)) {
+		json_decref(r);
+		if (r)
+			snprintf(err, cap, "vouchd's GetTlsKey gave no key and certificate");
+		return -1;
+	}
+	gw.tls_key_pem = strdup(key);
+	size_t total = 1;
+	for (size_t i = 0; i < json_array_size(chain); i++)
+		total += strlen(json_string_value(json_array_get(chain, i)) ?: "");
+	gw.tls_cert_pem = calloc(1, total);
+	for (size_t i = 0; gw.tls_cert_pem && i < json_array_size(chain); i++)
+		strcat(gw.tls_cert_pem, json_string_value(json_array_get(chain, i)) ?: "");
+	/* the leaf's SPKI, for report version 2 */
+	BIO *b = BIO_new_mem_buf(json_string_value(json_array_get(chain, 0)), -1);
+	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	unsigned char *spki = NULL;
+	int n = x ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki) : -1;
+	if (n > 0)
+		SHA256(spki, (size_t)n, gw.tls_spki_sha256);
+	OPENSSL_free(spki);
+	X509_free(x);
+	BIO_free(b);
+	json_decref(r);
+	if (n <= 0) {
+		snprintf(err, cap, "vouchd's TLS certificate does not parse");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_listen(const char *s, struct sockaddr_in *sa)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	if (!colon || (size_t)(colon - s) >= sizeof host)
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = 0;
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	return *end || port <= 0 || port > 65535 || inet_pton(AF_INET, host, &sa->sin_addr) != 1 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"backend", required_argument, 0, 'b'},     {"listen", required_argument, 0, 'l'},
+		{"vouchd", required_argument, 0, 'd'},      {"token-file", required_argument, 0, 't'},
+		{"tls", no_argument, 0, 'T'},               {"tls-name", required_argument, 0, 'n'},
+		{"key-prefix", required_argument, 0, 'k'},  {"journal", required_argument, 0, 'j'},
+		{"max-body", required_argument, 0, 'm'},    {"backend-timeout", required_argument, 0, 'o'},
+		{"workers", required_argument, 0, 'w'},     {"help", no_argument, 0, 'h'},
+		{0}};
+	const char *dir = NULL, *token = NULL;
+	gw.cfg = (struct gw_config){.tls_name = "localhost", .journal = "gateway", .key_prefix = "gateway/",
+				    .max_body = 4u << 20, .backend_timeout_s = 600, .workers = 8};
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b': gw.cfg.backend = optarg; break;
+		case 'l': gw.cfg.listen = optarg; break;
+		case 'd': dir = optarg; break;
+		case 't': token = optarg; break;
+		case 'T': gw.cfg.tls = 1; break;
+		case 'n': gw.cfg.tls_name = optarg; break;
+		case 'k': gw.cfg.key_prefix = optarg; break;
+		case 'j': gw.cfg.journal = optarg; break;
+		case 'm': gw.cfg.max_body = strtoull(optarg, NULL, 10); break;
+		case 'o': gw.cfg.backend_timeout_s = strtol(optarg, NULL, 10); break;
+		case 'w': gw.cfg.workers = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 64;
+		}
+	}
+	struct sockaddr_in sa;
+	if (optind != argc || !gw.cfg.backend || !gw.cfg.listen || parse_listen(gw.cfg.listen, &sa) ||
+	    gw.cfg.max_body == 0 || gw.cfg.backend_timeout_s <= 0 || gw.cfg.workers == 0 || gw.cfg.workers > 256) {
+		if (gw.cfg.listen && parse_listen(gw.cfg.listen, &sa))
+			fprintf(stderr, "vouch-gateway: --listen %s: expected an IPv4 ADDR:PORT\n", gw.cfg.listen);
+		usage(stderr);
+		return 64;
+	}
+	char dbuf[4096], err[512];
+	if (!dir)
+		dir = vouch_default_listen_dir(dbuf, sizeof dbuf);
+	gw.cfg.vouchd_sock = malloc(strlen(dir) + 16);
+	sprintf(gw.cfg.vouchd_sock, "%s/dstack.sock", dir);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	signal(SIGPIPE, SIG_IGN);
+	if (token && read_token(token))
+		return 66;
+	if (setup_keys(err, sizeof err) || (gw.cfg.tls && setup_tls(err, sizeof err)) || receipts_start(&gw, err, sizeof err)) {
+		fprintf(stderr, "vouch-gateway: %s\n", err);
+		return 69;
+	}
+	if (server_start(&gw, (const struct sockaddr *)&sa, err, sizeof err)) {
+		fprintf(stderr, "vouch-gateway: %s\n", err);
+		return 69;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	fprintf(stderr, "vouch-gateway: %s://%s -> %s; ecdsa %s, ed25519 %s; receipts in journal %s\n",
+		gw.cfg.tls ? "https" : "http", gw.cfg.listen, gw.cfg.backend, gw.ecdsa_addr_text, gw.ed25519_hex,
+		gw.cfg.journal);
+	while (!stop)
+		pause();
+	MHD_stop_daemon(gw.daemon);
+	receipts_stop(&gw);
+	free(gw.cfg.vouchd_sock);
+	free(gw.cfg.token);
+	free(gw.tls_key_pem);
+	free(gw.tls_cert_pem);
+	curl_global_cleanup();
+	return 0;
+}

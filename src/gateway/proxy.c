@@ -1,0 +1,343 @@
+/* The OpenAI routes, proxied to the backend with libcurl. A non-streamed answer is read whole (to learn its id),
+ * sent byte for byte as the backend wrote it and hashed as sent. A streamed answer is passed through as it
+ * arrives: the response's reader callback drives the backend transfer (curl multi) in the connection's own
+ * thread, hashing each byte as it goes to the client; the receipt is made when the stream has ended. A client
+ * that goes away mid-stream ends the backend transfer with it, and gets no receipt. */
+/* SHA256_Init/Update/Final: a stream is hashed as it passes */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <openssl/sha.h>
+
+#include "gateway.h"
+
+#define MAX_ANSWER (64u << 20)
+#define STREAM_HIGH (1u << 20) /* pause the backend when this much is waiting for a slow client */
+
+struct buf {
+	char *p;
+	size_t n, off, cap;
+};
+
+static int buf_add(struct buf *b, const char *p, size_t n)
+{
+	if (b->n + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 16384;
+		while (cap < b->n + n)
+			cap *= 2;
+		char *q = realloc(b->p, cap);
+		if (!q)
+			return -1;
+		b->p = q, b->cap = cap;
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+	return 0;
+}
+
+static size_t collect(char *p, size_t s, size_t n, void *ud)
+{
+	struct buf *b = ud;
+	return b->n + s * n > MAX_ANSWER || buf_add(b, p, s * n) ? 0 : s * n;
+}
+
+/* A backend request on handle e (a fresh one when e is NULL). */
+static CURL *backend_request_on(CURL *e, struct gw *g, const char *path, const char *body, size_t len,
+				struct curl_slist **h)
+{
+	char url[2048];
+	snprintf(url, sizeof url, "%s%s", g->cfg.backend, path);
+	if (!e && !(e = curl_easy_init()))
+		return NULL;
+	*h = curl_slist_append(NULL, "Content-Type: application/json");
+	*h = curl_slist_append(*h, "Expect:");
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, *h);
+	if (body) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	return e;
+}
+
+static CURL *backend_request(struct gw *g, const char *path, const char *body, size_t len, struct curl_slist **h)
+{
+	return backend_request_on(NULL, g, path, body, len, h);
+}
+
+/* Each connection's thread keeps its backend connection open for the next non-streamed request; the handle
+ * goes with the thread. */
+static pthread_key_t kept_key;
+static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
+
+static void kept_free(void *e)
+{
+	curl_easy_cleanup(e);
+}
+
+static void kept_init(void)
+{
+	pthread_key_create(&kept_key, kept_free);
+}
+
+static CURL *kept_handle(void)
+{
+	pthread_once(&kept_once, kept_init);
+	CURL *e = pthread_getspecific(kept_key);
+	if (e) {
+		curl_easy_reset(e);
+	} else if ((e = curl_easy_init())) {
+		pthread_setspecific(kept_key, e);
+	}
+	return e;
+}
+
+/* 502 when the backend cannot be reached, 504 when it does not answer in time */
+static enum MHD_Result backend_failed(struct MHD_Connection *c, CURLcode rc)
+{
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		return gw_error(c, 504, "gateway_timeout", "the backend did not answer in time");
+	return gw_error(c, 502, "bad_gateway", "the backend could not be reached: %s", curl_easy_strerror(rc));
+}
+
+static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned status, const char *type, struct buf *b)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(b->n, b->p, MHD_RESPMEM_MUST_FREE);
+	b->p = NULL;
+	if (type)
+		MHD_add_response_header(r, "Content-Type", type);
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* The "id" of an OpenAI answer or chunk: the first "id":"…" in text. */
+static int find_id(const char *text, size_t n, char out[GW_ID_MAX])
+{
+	static const char key[] = "\"id\":\"";
+	const char *p = memmem(text, n, key, sizeof key - 1);
+	if (!p)
+		return 0;
+	p += sizeof key - 1;
+	size_t i = 0;
+	while (p + i < text + n && p[i] != '"' && i + 1 < GW_ID_MAX) {
+		char ch = p[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+		      ch == '_' || ch == '.' || ch == ':'))
+			return 0;
+		out[i] = ch;
+		i++;
+	}
+	out[i] = 0;
+	return i > 0 && p + i < text + n;
+}
+
+static enum MHD_Result whole(struct gw *g, struct MHD_Connection *c, const char *path, const char *body, size_t len,
+			     const uint8_t req_hash[32])
+{
+	struct curl_slist *h = NULL;
+	CURL *e = backend_request_on(kept_handle(), g, path, body, len, &h);
+	struct buf b = {0};
+	char *type = NULL;
+	long status = 0;
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, g->cfg.backend_timeout_s);
+	CURLcode rc = curl_easy_perform(e);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &type);
+		type = type ? strdup(type) : NULL;
+	}
+	curl_slist_free_all(h);
+	if (rc != CURLE_OK) {
+		free(b.p);
+		return backend_failed(c, rc);
+	}
+	char id[GW_ID_MAX];
+	if (status == 200 && find_id(b.p ? b.p : "", b.n, id)) {
+		uint8_t resp_hash[32];
+		SHA256((const uint8_t *)(b.p ? b.p : ""), b.n, resp_hash);
+		receipt_add(g, id, req_hash, resp_hash);
+	}
+	enum MHD_Result ret = send_bytes(c, (unsigned)status, type ? type : "application/json", &b);
+	free(type);
+	return ret;
+}
+
+struct stream {
+	struct gw *g;
+	CURLM *m;
+	CURL *e;
+	struct curl_slist *h;
+	struct buf q;          /* bytes from the backend not yet given to the client */
+	int running, done, paused;
+	CURLcode rc;
+	long status;
+	SHA256_CTX hash;       /* of every byte given to the client */
+	uint8_t req_hash[32];
+	char id[GW_ID_MAX];
+	int have_id;
+	char head[8192];       /* the stream's first bytes, where the first chunk's id is */
+	size_t head_n;
+};
+
+static size_t stream_data(char *p, size_t s, size_t n, void *ud)
+{
+	struct stream *st = ud;
+	if (st->q.n - st->q.off > STREAM_HIGH) {
+		st->paused = 1;
+		return CURL_WRITEFUNC_PAUSE;
+	}
+	return buf_add(&st->q, p, s * n) ? 0 : s * n;
+}
+
+/* Drives the backend transfer until bytes are waiting or it has ended. */
+static void pump(struct stream *st, int wait_ms)
+{
+	if (st->paused && st->q.n - st->q.off < STREAM_HIGH / 2) {
+		st->paused = 0;
+		curl_easy_pause(st->e, CURLPAUSE_CONT);
+	}
+	curl_multi_perform(st->m, &st->running);
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(st->m, &left)))
+		if (msg->msg == CURLMSG_DONE) {
+			st->rc = msg->data.result;
+			st->done = 1;
+		}
+	if (!st->done && st->q.n == st->q.off && wait_ms)
+		curl_multi_poll(st->m, NULL, 0, wait_ms, NULL);
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	(void)pos;
+	struct stream *st = cls;
+	while (st->q.n == st->q.off && !st->done)
+		pump(st, 1000);
+	size_t n = st->q.n - st->q.off;
+	if (n == 0) {
+		/* the end: a receipt for a stream the backend finished, none for one it broke off */
+		if (st->rc == CURLE_OK) {
+			uint8_t resp[32];
+			SHA256_Final(resp, &st->hash);
+			if (st->have_id || find_id(st->head, st->head_n, st->id))
+				receipt_add(st->g, st->id, st->req_hash, resp);
+			st->rc = CURLE_RECV_ERROR; /* (finalised once) */
+		}
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	}
+	if (n > max)
+		n = max;
+	memcpy(out, st->q.p + st->q.off, n);
+	SHA256_Update(&st->hash, out, n);
+	if (!st->have_id && st->head_n < sizeof st->head) {
+		size_t k = n < sizeof st->head - st->head_n ? n : sizeof st->head - st->head_n;
+		memcpy(st->head + st->head_n, out, k);
+		st->head_n += k;
+		st->have_id = find_id(st->head, st->head_n, st->id);
+	}
+	st->q.off += n;
+	if (st->q.off == st->q.n)
+		st->q.off = st->q.n = 0;
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *st = cls;
+	curl_multi_remove_handle(st->m, st->e);
+	curl_easy_cleanup(st->e);
+	curl_multi_cleanup(st->m);
+	curl_slist_free_all(st->h);
+	free(st->q.p);
+	free(st);
+}
+
+static enum MHD_Result streamed(struct gw *g, struct MHD_Connection *c, const char *path, const char *body, size_t len,
+				const uint8_t req_hash[32])
+{
+	struct stream *st = calloc(1, sizeof *st);
+	if (!st)
+		return MHD_NO;
+	st->g = g;
+	memcpy(st->req_hash, req_hash, 32);
+	SHA256_Init(&st->hash);
+	st->e = backend_request(g, path, body, len, &st->h);
+	st->m = curl_multi_init();
+	curl_easy_setopt(st->e, CURLOPT_WRITEFUNCTION, stream_data);
+	curl_easy_setopt(st->e, CURLOPT_WRITEDATA, st);
+	/* a stream may last long, but not silently: no byte for the timeout ends it */
+	curl_easy_setopt(st->e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(st->e, CURLOPT_LOW_SPEED_TIME, g->cfg.backend_timeout_s);
+	curl_multi_add_handle(st->m, st->e);
+	/* until the status is known */
+	while (!st->done && st->status == 0) {
+		pump(st, 100);
+		curl_easy_getinfo(st->e, CURLINFO_RESPONSE_CODE, &st->status);
+	}
+	if (st->done && st->rc != CURLE_OK && st->status == 0) {
+		CURLcode rc = st->rc;
+		stream_free(st);
+		return backend_failed(c, rc);
+	}
+	if (st->status != 200) {
+		/* an error answer: read it whole and pass it on, no receipt */
+		while (!st->done)
+			pump(st, 100);
+		struct buf b = {0};
+		buf_add(&b, st->q.p ? st->q.p + st->q.off : "", st->q.n - st->q.off);
+		unsigned status = (unsigned)st->status;
+		stream_free(st);
+		return send_bytes(c, status, "application/json", &b);
+	}
+	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32768, stream_read, st, stream_free);
+	MHD_add_response_header(r, "Content-Type", "text/event-stream");
+	MHD_add_response_header(r, "Cache-Control", "no-cache");
+	enum MHD_Result ret = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+enum MHD_Result proxy_completion(struct gw *g, struct MHD_Connection *c, const char *path, const char *body, size_t len)
+{
+	json_error_t je;
+	json_t *req = json_loadb(body, len, 0, &je);
+	if (!json_is_object(req)) {
+		json_decref(req);
+		return gw_error(c, 400, "invalid_request_error", "the request body is not a JSON object: %s", je.text);
+	}
+	int stream = json_is_true(json_object_get(req, "stream"));
+	json_decref(req);
+	/* the hash of the body exactly as received: what the client sent, never a client-supplied hash */
+	uint8_t req_hash[32];
+	SHA256((const uint8_t *)body, len, req_hash);
+	return stream ? streamed(g, c, path, body, len, req_hash) : whole(g, c, path, body, len, req_hash);
+}
+
+enum MHD_Result proxy_models(struct gw *g, struct MHD_Connection *c)
+{
+	struct curl_slist *h = NULL;
+	CURL *e = backend_request_on(kept_handle(), g, "/v1/models", NULL, 0, &h);
+	struct buf b = {0};
+	long status = 0;
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, 30L);
+	CURLcode rc = curl_easy_perform(e);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	if (rc != CURLE_OK) {
+		free(b.p);
+		return backend_failed(c, rc);
+	}
+	return send_bytes(c, (unsigned)status, "application/json", &b);
+}

@@ -1,0 +1,155 @@
+/* vouch-gateway's HTTP side: libmicrohttpd, a thread per connection, routes, bodies, the bearer token. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway.h"
+#include "vouchd_client.h"
+
+struct body {
+	char *p;
+	size_t n, cap;
+	int too_big;
+};
+
+json_t *gw_vouchd(const char *method, json_t *body, char *err, size_t cap)
+{
+	char url[128];
+	long status;
+	snprintf(url, sizeof url, "http://localhost/%s", method);
+	json_t *r = vc_post(gw.cfg.vouchd_sock, url, body, &status, err, cap);
+	return r;
+}
+
+enum MHD_Result gw_json(struct MHD_Connection *c, unsigned status, json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (!s)
+		return MHD_NO;
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* OpenAI's error shape: {"error": {"message", "type", "code"}} */
+enum MHD_Result gw_error(struct MHD_Connection *c, unsigned status, const char *type, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return gw_json(c, status, json_pack("{s:{s:s, s:s, s:i}}", "error", "message", msg, "type", type, "code", status));
+}
+
+static int authorized(struct MHD_Connection *c)
+{
+	if (!gw.cfg.token)
+		return 1;
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	size_t want = strlen(gw.cfg.token);
+	if (!h || strncmp(h, "Bearer ", 7))
+		return 0;
+	h += 7;
+	size_t n = strlen(h);
+	/* constant time in the token's length: every byte compared, lengths folded in */
+	unsigned char diff = (unsigned char)(n != want);
+	for (size_t i = 0; i < want; i++)
+		diff |= (unsigned char)(gw.cfg.token[i] ^ (i < n ? h[i] : 0));
+	return diff == 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *data, size_t *size, void **ctx)
+{
+	(void)cls, (void)version;
+	struct body *b = *ctx;
+	int post = !strcmp(method, "POST");
+	if (!b) {
+		if (!(b = calloc(1, sizeof *b)))
+			return MHD_NO;
+		*ctx = b;
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > gw.cfg.max_body)
+			b->too_big = 1;
+		return MHD_YES;
+	}
+	if (*size) {
+		if (!b->too_big && b->n + *size <= gw.cfg.max_body) {
+			if (b->n + *size + 1 > b->cap) {
+				size_t cap = b->cap ? 2 * b->cap : 4096;
+				while (cap < b->n + *size + 1)
+					cap *= 2;
+				char *p = realloc(b->p, cap);
+				if (!p)
+					return MHD_NO;
+				b->p = p, b->cap = cap;
+			}
+			memcpy(b->p + b->n, data, *size);
+			b->n += *size;
+			b->p[b->n] = 0;
+		} else {
+			b->too_big = 1; /* the rest is read and dropped, then 413 */
+		}
+		*size = 0;
+		return MHD_YES;
+	}
+	if (b->too_big)
+		return gw_error(c, 413, "invalid_request_error", "request body larger than %zu bytes", gw.cfg.max_body);
+	int get = !strcmp(method, "GET");
+	if (get && !strcmp(url, "/v1/models"))
+		return proxy_models(&gw, c);
+	if (get && !strcmp(url, "/v1/attestation/report"))
+		return report_answer(&gw, c);
+	if (!authorized(c))
+		return gw_error(c, 401, "authentication_error", "missing or wrong bearer token");
+	if (post && (!strcmp(url, "/v1/chat/completions") || !strcmp(url, "/v1/completions")))
+		return proxy_completion(&gw, c, url, b->p ? b->p : "", b->n);
+	if (get && !strncmp(url, "/v1/signature/", 14) && url[14]) {
+		const char *algo = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "signing_algo");
+		unsigned status;
+		char err[256];
+		json_t *r = receipt_get(&gw, url + 14, algo ? algo : "ecdsa", &status, err, sizeof err);
+		return r ? gw_json(c, 200, r) : gw_error(c, status, status == 404 ? "not_found" : "invalid_request_error", "%s", err);
+	}
+	if (!get && !post)
+		return gw_error(c, 405, "invalid_request_error", "method %s not allowed", method);
+	return gw_error(c, 404, "not_found", "no route %s %s", method, url);
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode code)
+{
+	(void)cls, (void)c, (void)code;
+	struct body *b = *ctx;
+	if (b)
+		free(b->p);
+	free(b);
+	*ctx = NULL;
+}
+
+int server_start(struct gw *g, const struct sockaddr *sa, char *err, size_t cap);
+int server_start(struct gw *g, const struct sockaddr *sa, char *err, size_t cap)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+			 (g->cfg.tls ? MHD_USE_TLS : 0);
+	if (g->cfg.tls)
+		g->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, sa,
+					     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
+					     (unsigned)4096, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
+					     MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_HTTPS_MEM_KEY,
+					     g->tls_key_pem, MHD_OPTION_HTTPS_MEM_CERT, g->tls_cert_pem, MHD_OPTION_END);
+	else
+		g->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, sa,
+					     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
+					     (unsigned)4096, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
+					     MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_END);
+	if (!g->daemon) {
+		snprintf(err, cap, "cannot listen on %s%s", g->cfg.listen, g->cfg.tls ? " with TLS" : "");
+		return -1;
+	}
+	return 0;
+}

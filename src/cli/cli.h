@@ -26,6 +26,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_collateral(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_key(int argc, char **argv);
+int cmd_verify_response(int argc, char **argv);
 
 /* Reads a whole file ("-" is stdin; pipes and /dev/fd work) up to max bytes into a malloc'd buffer with a NUL
  * after the data. Prints the reason and returns NULL on failure. */

@@ -88,32 +88,10 @@ int verify_attestation(const struct verify_args *a)
 	}
 	if (a->ratls && !a->json)
 		printf("RA-TLS: the attestation is bound to the certificate's public key\n");
-	vouch_collateral_src src;
-	int none, rc = obtain_collateral(a, ev.quote.p, ev.quote.len, &src, &none);
-	if (rc >= 0) {
-		vouch_dstack_evidence_free(&ev);
-		return rc;
-	}
-	vouch_verify_opts o = {NULL, 0, a->flags};
-	uint8_t *root = NULL;
-	if (a->root) {
-		size_t rn;
-		if (!(root = read_file(a->root, 1u << 20, &rn))) {
-			vouch_collateral_src_free(&src);
-			vouch_dstack_evidence_free(&ev);
-			return EXIT_NOINPUT;
-		}
-		o.root_der = root, o.root_der_len = rn;
-	}
-	vouch_collateral *coll = NULL;
-	if (rc == -1 && !none && vouch_collateral_open(&coll, &src)) {
-		rc = EXIT_UNAVAILABLE;
-		goto out;
-	}
 	vouch_verdict *v = malloc(sizeof *v);
 	vouch_dstack_result *r = malloc(sizeof *r);
-	if (v && r) {
-		vouch_dstack_verify(r, v, &ev, &o, coll, a->now);
+	int rc = v && r ? verify_evidence(a, &ev, r, v) : EXIT_UNAVAILABLE;
+	if (rc == -1) {
 		int rejected = r->is_valid && a->have_accept && !(a->accept & (1u << v->status.status));
 		if (a->json) {
 			char *s = vouch_dstack_result_json(r, v, &ev);
@@ -124,15 +102,39 @@ int verify_attestation(const struct verify_args *a)
 			print_human(r, v, rejected);
 		}
 		rc = !r->is_valid ? EXIT_INVALID : rejected ? EXIT_REJECTED : EXIT_VERIFIED;
-	} else {
-		rc = EXIT_UNAVAILABLE;
 	}
 	free(v);
 	free(r);
-out:
+	vouch_dstack_evidence_free(&ev);
+	return rc;
+}
+
+int verify_evidence(const struct verify_args *a, const vouch_dstack_evidence *ev, vouch_dstack_result *r,
+		    vouch_verdict *v)
+{
+	vouch_collateral_src src;
+	int none, rc = obtain_collateral(a, ev->quote.p, ev->quote.len, &src, &none);
+	if (rc >= 0)
+		return rc;
+	vouch_verify_opts o = {NULL, 0, a->flags};
+	uint8_t *root = NULL;
+	if (a->root) {
+		size_t rn;
+		if (!(root = read_file(a->root, 1u << 20, &rn))) {
+			vouch_collateral_src_free(&src);
+			return EXIT_NOINPUT;
+		}
+		o.root_der = root, o.root_der_len = rn;
+	}
+	vouch_collateral *coll = NULL;
+	if (rc == -1 && !none && vouch_collateral_open(&coll, &src)) {
+		rc = EXIT_UNAVAILABLE;
+	} else {
+		vouch_dstack_verify(r, v, ev, &o, coll, a->now);
+		rc = -1;
+	}
 	vouch_collateral_close(coll);
 	vouch_collateral_src_free(&src);
-	vouch_dstack_evidence_free(&ev);
 	free(root);
 	return rc;
 }

@@ -10,6 +10,7 @@
 static const struct verb VERBS[] = {
 	{"quote", cmd_quote, "show every field of an SGX/TDX quote"},
 	{"verify", cmd_verify, "verify a quote (DCAP) or a dstack attestation"},
+	{"verify-response", cmd_verify_response, "verify a signed answer of an attested inference gateway, end to end"},
 	{"collateral", cmd_collateral, "fetch collateral from Intel PCS or a PCCS into the cache"},
 	{"key", cmd_key, "public key and address of a key held by vouchd (sign-only keys too)"},
 	{"journal", cmd_journal, "append to vouchd's journal; export, verify and audit its proofs"},

@@ -29,6 +29,13 @@ int obtain_collateral(const struct verify_args *a, const uint8_t *quote, size_t 
  * exit code after printing why (no collateral, unreadable root). */
 int verify_quote_bytes(const struct verify_args *a, const uint8_t *quote, size_t len, vouch_verdict *v);
 
+/* DCAP and event-log verification of dstack evidence per the options (collateral, root, time). Returns -1 when
+ * *r and *v hold the result, else an exit code after printing why. */
+struct vouch_dstack_evidence;
+struct vouch_dstack_result;
+int verify_evidence(const struct verify_args *a, const struct vouch_dstack_evidence *ev, struct vouch_dstack_result *r,
+		    vouch_verdict *v);
+
 /* --attestation: a dstack GetQuote/Attest response. Prints the result; returns the exit code. */
 int verify_attestation(const struct verify_args *a);
 

@@ -1,8 +1,8 @@
 /* vouchd benchmark: a small load client over the unix socket (keep-alive HTTP/1.1, one connection per
  * client thread) driving GetKey, Sign and GetQuote (sim) with 1 and 64 concurrent clients. Prints
  * requests/s, p50/p99 latency, and each rate against its crypto floor — what the request cannot avoid
- * (key derivation and the signature it must make, or the simulated quote's signatures), measured in this
- * process in the same run. Also: start-up time (exec to the first answered request) and idle RSS.
+ * (key derivation and its signature for GetKey, the signature for Sign — vouchd keeps derived signing keys —
+ * or the simulated quote's signatures), measured in this process in the same run. Also: start-up time (exec to the first answered request) and idle RSS.
  *
  *   bench_vouchd [--vouchd PATH] [--seconds S]
  */
@@ -35,6 +35,8 @@ static double floor_of(int what, double seconds)
 	vouch_sim_td td;
 	if (what < 0)
 		return 0; /* no crypto: no floor */
+	if (what == 1)
+		vouch_get_key(&k, root, "vms", 3, "signing", 7, VOUCH_ALG_SECP256K1);
 	if (what == 2) {
 		vouch_sim_config c;
 		vouch_sim_config_default(&c, (int64_t)time(NULL));
@@ -48,7 +50,7 @@ static double floor_of(int what, double seconds)
 			if (what == 0) {
 				vouch_get_key(&k, root, "bench/path", 10, "", 0, VOUCH_ALG_SECP256K1);
 			} else if (what == 1) {
-				vouch_get_key(&k, root, "vms", 3, "signing", 7, VOUCH_ALG_SECP256K1);
+				/* vouchd keeps derived signing keys: a Sign is the signature alone */
 				vouch_key_sign(sig, &k, VOUCH_ALG_SECP256K1, (const uint8_t *)"\x00", 1);
 			} else {
 				vouch_sim_tdx_quote(q, sizeof q, &qlen, s, &td);
@@ -90,12 +92,9 @@ int main(int argc, char **argv)
 			return 64;
 		}
 	}
-	char dir[] = "/tmp/vouch-bench-XXXXXX", state[64], run[64];
-	if (!mkdtemp(dir))
+	char dir[] = "/tmp/vouch-bench-XXXXXX", state[96], run[96];
+	if (vouchd_dirs(dir, state, run))
 		return 1;
-	snprintf(state, sizeof state, "%s/state", dir);
-	snprintf(run, sizeof run, "%s/run", dir);
-	snprintf(sock_path, sizeof sock_path, "%s/dstack.sock", run);
 	char date[32];
 	time_t now = time(NULL);
 	strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));

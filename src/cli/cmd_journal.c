@@ -247,12 +247,15 @@ static int export_bundle(struct common *c, uint64_t seq, const char *out, const 
 			 struct verify_args *va)
 {
 	const char *verb = "journal export";
-	/* a checkpoint that covers the entry (made now if the latest does not) */
-	json_t *cp = call(c, "JournalCheckpoint", json_object(), verb);
-	if (cp && (uint64_t)json_integer_value(json_object_get(json_object_get(cp, "checkpoint"), "tree_size")) <= seq) {
-		json_decref(cp);
-		cp = call(c, "JournalCheckpoint", json_pack("{s:b}", "now", 1), verb);
-	}
+	/* a checkpoint that covers the entry: the latest, or one made now if it does not (or there is none yet) */
+	json_t *list = call(c, "JournalList", json_object(), verb), *j;
+	size_t i;
+	int covered = 0;
+	json_array_foreach(json_object_get(list, "journals"), i, j)
+		if (!strcmp(json_string_value(json_object_get(j, "name")) ?: "", c->journal ? c->journal : "default"))
+			covered = (uint64_t)json_integer_value(json_object_get(json_object_get(j, "checkpoint"), "tree_size")) > seq;
+	json_decref(list);
+	json_t *cp = list ? call(c, "JournalCheckpoint", json_pack("{s:b}", "now", !covered), verb) : NULL;
 	json_t *entry = cp ? call(c, "JournalGet", json_pack("{s:I}", "seq", (json_int_t)seq), verb) : NULL;
 	json_int_t size = json_integer_value(json_object_get(json_object_get(cp, "checkpoint"), "tree_size"));
 	json_t *proof = entry ? call(c, "JournalProve", json_pack("{s:I, s:I}", "seq", (json_int_t)seq, "tree_size", size), verb)

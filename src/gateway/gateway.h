@@ -45,7 +45,7 @@ struct gw {
 
 extern struct gw gw;
 
-/* vouchd: POST /method on its dstack.sock. NULL with err on failure. */
+/* vouchd: POST /method on its dstack.sock (takes body's reference). NULL with err on failure. */
 json_t *gw_vouchd(const char *method, json_t *body, char *err, size_t cap);
 
 /* receipts.c */
@@ -53,6 +53,16 @@ int receipts_start(struct gw *g, char *err, size_t cap);
 void receipts_stop(struct gw *g);
 /* Queues the receipt of one answer: signed and journaled in the background. */
 void receipt_add(struct gw *g, const char *chat_id, const uint8_t req_sha256[32], const uint8_t resp_sha256[32]);
+/* A receipt whose answer is on its way to the client. receipt_expect makes /v1/signature wait for it;
+ * receipt_settle queues it once the answer has gone out whole (so signing never competes with sending it),
+ * or records that it was not delivered. */
+struct gw_receipt {
+	int set;
+	char id[GW_ID_MAX];
+	uint8_t req[32], resp[32];
+};
+void receipt_expect(struct gw *g, struct gw_receipt *p);
+void receipt_settle(struct gw *g, struct gw_receipt *p, int delivered);
 /* GET /v1/signature/{id}: the answer's JSON, or NULL with an HTTP status and message. Waits for a receipt
  * still being signed. */
 json_t *receipt_get(struct gw *g, const char *chat_id, const char *algo, unsigned *status, char *err, size_t cap);
@@ -60,7 +70,8 @@ json_t *receipt_get(struct gw *g, const char *chat_id, const char *algo, unsigne
 int gw_sign(struct gw *g, const char *text, uint8_t ecdsa_sig[65], uint8_t ed25519_sig[64], char *err, size_t cap);
 
 /* proxy.c: the OpenAI routes */
-enum MHD_Result proxy_completion(struct gw *g, struct MHD_Connection *c, const char *path, const char *body, size_t len);
+enum MHD_Result proxy_completion(struct gw *g, struct MHD_Connection *c, const char *path, const char *body, size_t len,
+				 struct gw_receipt *pending);
 enum MHD_Result proxy_models(struct gw *g, struct MHD_Connection *c);
 
 /* report.c: GET /v1/attestation/report */

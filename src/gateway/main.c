@@ -1,6 +1,7 @@
 /* vouch-gateway: start-up (options, keys from vouchd, TLS certificate, receipt index) and shutdown. */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -202,6 +203,11 @@ int main(int argc, char **argv)
 		dir = vouch_default_listen_dir(dbuf, sizeof dbuf);
 	gw.cfg.vouchd_sock = malloc(strlen(dir) + 16);
 	sprintf(gw.cfg.vouchd_sock, "%s/dstack.sock", dir);
+	/* A thread per connection: without a cap, glibc gives busy threads arenas of their own that keep memory.
+	 * A fixed mmap threshold: glibc's moving one would put the streams' large buffers in those arenas once
+	 * the first were freed, where fragmentation keeps them. */
+	mallopt(M_ARENA_MAX, 2);
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
 	if (token && read_token(token))

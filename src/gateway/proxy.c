@@ -139,7 +139,7 @@ static int find_id(const char *text, size_t n, char out[GW_ID_MAX])
 }
 
 static enum MHD_Result whole(struct gw *g, struct MHD_Connection *c, const char *path, const char *body, size_t len,
-			     const uint8_t req_hash[32])
+			     const uint8_t req_hash[32], struct gw_receipt *pending)
 {
 	struct curl_slist *h = NULL;
 	CURL *e = backend_request_on(kept_handle(), g, path, body, len, &h);
@@ -160,11 +160,10 @@ static enum MHD_Result whole(struct gw *g, struct MHD_Connection *c, const char 
 		free(b.p);
 		return backend_failed(c, rc);
 	}
-	char id[GW_ID_MAX];
-	if (status == 200 && find_id(b.p ? b.p : "", b.n, id)) {
-		uint8_t resp_hash[32];
-		SHA256((const uint8_t *)(b.p ? b.p : ""), b.n, resp_hash);
-		receipt_add(g, id, req_hash, resp_hash);
+	if (status == 200 && find_id(b.p ? b.p : "", b.n, pending->id)) {
+		SHA256((const uint8_t *)(b.p ? b.p : ""), b.n, pending->resp);
+		memcpy(pending->req, req_hash, 32);
+		receipt_expect(g, pending); /* signed once sent (server.c) */
 	}
 	enum MHD_Result ret = send_bytes(c, (unsigned)status, type ? type : "application/json", &b);
 	free(type);
@@ -307,7 +306,8 @@ static enum MHD_Result streamed(struct gw *g, struct MHD_Connection *c, const ch
 	return ret;
 }
 
-enum MHD_Result proxy_completion(struct gw *g, struct MHD_Connection *c, const char *path, const char *body, size_t len)
+enum MHD_Result proxy_completion(struct gw *g, struct MHD_Connection *c, const char *path, const char *body, size_t len,
+				 struct gw_receipt *pending)
 {
 	json_error_t je;
 	json_t *req = json_loadb(body, len, 0, &je);
@@ -320,7 +320,7 @@ enum MHD_Result proxy_completion(struct gw *g, struct MHD_Connection *c, const c
 	/* the hash of the body exactly as received: what the client sent, never a client-supplied hash */
 	uint8_t req_hash[32];
 	SHA256((const uint8_t *)body, len, req_hash);
-	return stream ? streamed(g, c, path, body, len, req_hash) : whole(g, c, path, body, len, req_hash);
+	return stream ? streamed(g, c, path, body, len, req_hash) : whole(g, c, path, body, len, req_hash, pending);
 }
 
 enum MHD_Result proxy_models(struct gw *g, struct MHD_Connection *c)

@@ -1,5 +1,7 @@
 /* Receipts: each answer's text signed by the gateway's two sign-only keys in vouchd and appended to vouchd's
- * journal, by worker threads, after the answer has gone out (signing never delays an answer). An index maps
+ * journal, by worker threads, after the answer has gone out (signing does not delay an answer, unless more than
+ * QUEUE_MAX receipts are waiting: then answers wait for room, so a load the signers cannot follow slows down
+ * instead of growing memory without end). An index maps
  * each chat id to its journal entry; it is rebuilt from the journal at start, so /v1/signature answers for every
  * answer ever given, and every answer is provable with a journal bundle. */
 #include <stdio.h>
@@ -13,11 +15,12 @@
 
 #define BUCKETS 65536
 #define WAIT_S 30
+#define QUEUE_MAX 4096 /* receipts waiting to be signed; past this, answers wait for room (back-pressure) */
 
 struct rec {
 	char id[GW_ID_MAX];
 	int64_t seq;    /* journal entry, -1 while being signed */
-	int failed;
+	int failed;     /* 1: signing failed; 2: the answer never reached its client, so it has no receipt */
 	struct rec *next;
 };
 
@@ -29,9 +32,10 @@ struct job {
 
 struct receipts {
 	pthread_mutex_t lock;
-	pthread_cond_t work, done;
+	pthread_cond_t work, done, room;
 	struct rec *bucket[BUCKETS];
 	struct job *head, *tail;
+	size_t queued;
 	int stop;
 	pthread_t *threads;
 	unsigned n_threads;
@@ -149,6 +153,8 @@ static void *worker(void *arg)
 		r->head = j->next;
 		if (!r->head)
 			r->tail = NULL;
+		if (r->queued-- == QUEUE_MAX)
+			pthread_cond_broadcast(&r->room);
 		pthread_mutex_unlock(&r->lock);
 		int64_t seq = process(g, j);
 		pthread_mutex_lock(&r->lock);
@@ -168,25 +174,68 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-void receipt_add(struct gw *g, const char *chat_id, const uint8_t req_sha256[32], const uint8_t resp_sha256[32])
+/* under lock: waits for room in the queue, then queues */
+static void enqueue(struct receipts *r, struct job *j)
 {
-	struct receipts *r = g->receipts;
-	struct job *j = calloc(1, sizeof *j);
-	if (!j)
-		return;
-	snprintf(j->id, sizeof j->id, "%s", chat_id);
-	vouch_hex_encode(j->text, req_sha256, 32);
-	j->text[64] = ':';
-	vouch_hex_encode(j->text + 65, resp_sha256, 32);
-	pthread_mutex_lock(&r->lock);
-	put(r, chat_id, -1);
+	while (r->queued >= QUEUE_MAX && !r->stop)
+		pthread_cond_wait(&r->room, &r->lock);
+	r->queued++;
 	if (r->tail)
 		r->tail->next = j;
 	else
 		r->head = j;
 	r->tail = j;
 	pthread_cond_signal(&r->work);
+}
+
+static struct job *job_of(const char *chat_id, const uint8_t req_sha256[32], const uint8_t resp_sha256[32])
+{
+	struct job *j = calloc(1, sizeof *j);
+	if (!j)
+		return NULL;
+	snprintf(j->id, sizeof j->id, "%s", chat_id);
+	vouch_hex_encode(j->text, req_sha256, 32);
+	j->text[64] = ':';
+	vouch_hex_encode(j->text + 65, resp_sha256, 32);
+	return j;
+}
+
+void receipt_add(struct gw *g, const char *chat_id, const uint8_t req_sha256[32], const uint8_t resp_sha256[32])
+{
+	struct receipts *r = g->receipts;
+	struct job *j = job_of(chat_id, req_sha256, resp_sha256);
+	if (!j)
+		return;
+	pthread_mutex_lock(&r->lock);
+	put(r, chat_id, -1);
+	enqueue(r, j);
 	pthread_mutex_unlock(&r->lock);
+}
+
+void receipt_expect(struct gw *g, struct gw_receipt *p)
+{
+	struct receipts *r = g->receipts;
+	pthread_mutex_lock(&r->lock);
+	p->set = put(r, p->id, -1) != NULL;
+	pthread_mutex_unlock(&r->lock);
+}
+
+void receipt_settle(struct gw *g, struct gw_receipt *p, int delivered)
+{
+	struct receipts *r = g->receipts;
+	struct job *j = delivered ? job_of(p->id, p->req, p->resp) : NULL;
+	pthread_mutex_lock(&r->lock);
+	if (j) {
+		enqueue(r, j);
+	} else {
+		struct rec *x = find(r, p->id);
+		if (x && x->seq < 0) {
+			x->failed = delivered ? 1 : 2;
+			pthread_cond_broadcast(&r->done);
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	p->set = 0;
 }
 
 json_t *receipt_get(struct gw *g, const char *chat_id, const char *algo, unsigned *status, char *err, size_t cap)
@@ -207,7 +256,7 @@ json_t *receipt_get(struct gw *g, const char *chat_id, const char *algo, unsigne
 		if (pthread_cond_timedwait(&r->done, &r->lock, &dl))
 			break;
 	int64_t seq = x ? x->seq : -1;
-	int failed = x && x->failed;
+	int failed = x ? x->failed : 0;
 	pthread_mutex_unlock(&r->lock);
 	if (!x) {
 		*status = 404;
@@ -215,8 +264,10 @@ json_t *receipt_get(struct gw *g, const char *chat_id, const char *algo, unsigne
 		return NULL;
 	}
 	if (seq < 0) {
-		*status = failed ? 500 : 503;
-		snprintf(err, cap, failed ? "the receipt could not be signed" : "the receipt is still being signed");
+		*status = failed == 2 ? 404 : failed ? 500 : 503;
+		snprintf(err, cap, "%s", failed == 2 ? "no receipt: the answer did not reach its client whole"
+				   : failed ? "the receipt could not be signed"
+					    : "the receipt is still being signed");
 		return NULL;
 	}
 	json_t *got = gw_vouchd("JournalGet", json_pack("{s:s, s:I}", "journal", g->cfg.journal, "seq", (json_int_t)seq),
@@ -275,6 +326,7 @@ int receipts_start(struct gw *g, char *err, size_t cap)
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->work, NULL);
 	pthread_cond_init(&r->done, NULL);
+	pthread_cond_init(&r->room, NULL);
 	if (load_index(g, err, cap))
 		return -1;
 	r->threads = calloc(g->cfg.workers, sizeof *r->threads);
@@ -296,6 +348,7 @@ void receipts_stop(struct gw *g)
 	pthread_mutex_lock(&r->lock);
 	r->stop = 1; /* the workers finish what is queued first */
 	pthread_cond_broadcast(&r->work);
+	pthread_cond_broadcast(&r->room);
 	pthread_mutex_unlock(&r->lock);
 	for (unsigned i = 0; i < r->n_threads; i++)
 		pthread_join(r->threads[i], NULL);
@@ -309,6 +362,7 @@ void receipts_stop(struct gw *g)
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->work);
 	pthread_cond_destroy(&r->done);
+	pthread_cond_destroy(&r->room);
 	free(r);
 	g->receipts = NULL;
 }

@@ -11,6 +11,7 @@ struct body {
 	char *p;
 	size_t n, cap;
 	int too_big;
+	struct gw_receipt receipt; /* of a non-streamed answer, signed once it has gone out */
 };
 
 json_t *gw_vouchd(const char *method, json_t *body, char *err, size_t cap)
@@ -19,6 +20,7 @@ json_t *gw_vouchd(const char *method, json_t *body, char *err, size_t cap)
 	long status;
 	snprintf(url, sizeof url, "http://localhost/%s", method);
 	json_t *r = vc_post(gw.cfg.vouchd_sock, url, body, &status, err, cap);
+	json_decref(body);
 	return r;
 }
 
@@ -108,7 +110,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!authorized(c))
 		return gw_error(c, 401, "authentication_error", "missing or wrong bearer token");
 	if (post && (!strcmp(url, "/v1/chat/completions") || !strcmp(url, "/v1/completions")))
-		return proxy_completion(&gw, c, url, b->p ? b->p : "", b->n);
+		return proxy_completion(&gw, c, url, b->p ? b->p : "", b->n, &b->receipt);
 	if (get && !strncmp(url, "/v1/signature/", 14) && url[14]) {
 		const char *algo = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "signing_algo");
 		unsigned status;
@@ -123,8 +125,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 static void on_done(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode code)
 {
-	(void)cls, (void)c, (void)code;
+	(void)cls, (void)c;
 	struct body *b = *ctx;
+	if (b && b->receipt.set)
+		receipt_settle(&gw, &b->receipt, code == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (b)
 		free(b->p);
 	free(b);

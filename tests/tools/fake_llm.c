@@ -5,8 +5,9 @@
  *   POST /v1/chat/completions, POST /v1/completions   {"model", "messages"|"prompt", "stream", "max_tokens"}
  *   GET  /v1/models
  * The model name steers the behaviour the tests need: "fake-slow" waits 50 ms per token (and 2 s before a
- * non-streamed answer), "fake-fail" answers 500, "fake-big" sends 4,000 tokens. Ids are "chatcmpl-<n>" and
- * "cmpl-<n>", n counting from 1.
+ * non-streamed answer), "fake-paced-<ms>" streams a token every <ms> ms (a model's pace, for the benchmark),
+ * "fake-fail" answers 500, "fake-big" sends 4,000 tokens. Ids are "chatcmpl-<n>" and "cmpl-<n>", n counting
+ * from 1.
  *
  *   fake_llm [--port N]     prints "port N" once listening; runs until SIGTERM */
 #include <arpa/inet.h>
@@ -137,6 +138,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		s.tokens = 4000;
 	if (!strcmp(s.model, "fake-slow"))
 		s.delay_ms = 50;
+	if (sscanf(s.model, "fake-paced-%d", &s.delay_ms) == 1 && (s.delay_ms < 0 || s.delay_ms > 10000))
+		s.delay_ms = 0;
 	int streaming = json_is_true(json_object_get(req, "stream"));
 	json_decref(req);
 	if (!strcmp(s.model, "fake-fail"))
@@ -150,7 +153,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		MHD_destroy_response(r);
 		return ret;
 	}
-	if (s.delay_ms)
+	if (!strcmp(s.model, "fake-slow"))
 		usleep(2000 * 1000);
 	size_t cap = 256 + (size_t)s.tokens * 96;
 	char *text = malloc(cap), *content = malloc((size_t)s.tokens * 96 + 1), *answer = malloc(cap + 512);

@@ -143,13 +143,10 @@ int main(int argc, char **argv)
 		}
 	}
 	char dir[] = "/tmp/vouch-bench-journal-XXXXXX", state[96], run[96], log[128], db[128];
-	if (!mkdtemp(dir))
+	if (vouchd_dirs(dir, state, run))
 		return 1;
-	snprintf(state, sizeof state, "%s/state", dir);
-	snprintf(run, sizeof run, "%s/run", dir);
 	snprintf(log, sizeof log, "%s/vouchd.log", dir);
 	snprintf(db, sizeof db, "%s/audit.db", dir);
-	snprintf(sock_path, sizeof sock_path, "%s/dstack.sock", run);
 	char date[32];
 	time_t now = time(NULL);
 	strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));

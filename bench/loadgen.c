@@ -5,6 +5,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,18 +15,30 @@
 #include "loadgen.h"
 
 char sock_path[108];
+unsigned short tcp_port;
 
-int connect_unix(void)
+int connect_server(void)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock_path);
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa)) {
+	int fd;
+	if (tcp_port) {
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(tcp_port),
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		int one = 1;
+		fd = socket(AF_INET, SOCK_STREAM, 0);
 		if (fd >= 0)
-			close(fd);
-		return -1;
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		if (fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof sa))
+			return fd;
+	} else {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock_path);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof sa))
+			return fd;
 	}
-	return fd;
+	if (fd >= 0)
+		close(fd);
+	return -1;
 }
 
 /* One request on a kept-alive connection; returns the HTTP status, or -1. */
@@ -57,40 +71,82 @@ int roundtrip(int fd, const char *req, size_t len, char *buf, size_t cap)
  * small next to the server's on a two-core machine. */
 struct conn {
 	int fd;
-	char buf[65536];
+	char buf[65536]; /* the response's head, then the last bytes of its body */
 	size_t n;
-	int busy;
+	int busy, in_body, chunked, status;
+	long left; /* body bytes still to come (Content-Length) */
 	double t0; /* when the request was due (open) or sent (closed) */
 };
 
+static const char sse_event[] = "data: ", chunked_end[] = "\r\n0\r\n\r\n";
+#define KEEP (sizeof chunked_end - 1) /* body bytes kept to find what straddles two reads */
 
-/* 1 when buf holds a whole response; *status gets its code */
-static int complete(const char *buf, size_t n, int *status)
+/* Takes body bytes p[0..len) of x's response: counts SSE events into *events; 1 once the body has ended. */
+static int body(struct conn *x, const char *p, size_t len, long *events)
 {
-	const char *end = memmem(buf, n, "\r\n\r\n", 4), *cl = end ? strcasestr(buf, "Content-Length:") : NULL;
-	if (!end || !cl || cl > end)
-		return 0;
-	size_t body = strtoul(cl + 15, NULL, 10);
-	if (n < (size_t)(end + 4 - buf) + body)
-		return 0;
-	*status = atoi(buf + 9);
-	return 1;
+	if (!x->chunked) {
+		x->left -= (long)len;
+		return x->left <= 0;
+	}
+	/* x->buf holds the last KEEP bytes before p: an event's or the end's mark may start there */
+	size_t kept = x->n;
+	while (len) {
+		size_t take = len < sizeof x->buf - kept ? len : sizeof x->buf - kept;
+		memcpy(x->buf + kept, p, take);
+		size_t all = kept + take;
+		for (const char *q = x->buf; (q = memmem(q, (size_t)(x->buf + all - q), sse_event, sizeof sse_event - 1));
+		     q++)
+			if ((size_t)(q - x->buf) + sizeof sse_event - 1 > kept) /* not counted with the bytes before */
+				(*events)++;
+		kept = all < KEEP ? all : KEEP;
+		memmove(x->buf, x->buf + all - kept, kept);
+		p += take, len -= take;
+	}
+	x->n = kept;
+	return kept == KEEP && !memcmp(x->buf, chunked_end, KEEP);
 }
 
-struct load_result load(const char *method, const char *body, int clients, double seconds, double rate)
+/* Takes got bytes read from x: 1 once the whole response is in, -1 for a head that does not fit. */
+static int received(struct conn *x, const char *p, size_t got, long *events)
+{
+	if (x->in_body)
+		return body(x, p, got, events);
+	if (got > sizeof x->buf - 1 - x->n)
+		return -1;
+	memcpy(x->buf + x->n, p, got);
+	x->n += got;
+	const char *end = memmem(x->buf, x->n, "\r\n\r\n", 4);
+	if (!end)
+		return 0;
+	size_t head = (size_t)(end + 4 - x->buf), rest = x->n - head;
+	x->buf[head - 1] = 0;
+	const char *cl = strcasestr(x->buf, "Content-Length:");
+	x->status = atoi(x->buf + 9);
+	x->chunked = strcasestr(x->buf, "Transfer-Encoding: chunked") != NULL;
+	x->left = cl ? strtol(cl + 15, NULL, 10) : 0;
+	x->in_body = 1;
+	char first[sizeof x->buf];
+	memcpy(first, x->buf + head, rest);
+	x->n = 0;
+	return body(x, first, rest, events);
+}
+
+struct load_result load(const char *path, const char *body, int clients, double seconds, double rate)
 {
 	static char req[8192];
 	size_t len = (size_t)snprintf(req, sizeof req,
 				      "POST /%s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
 				      "Content-Length: %zu\r\n\r\n%s",
-				      method, strlen(body), body);
+				      path, strlen(body), body);
 	struct conn *c = calloc((size_t)clients, sizeof *c);
 	int ep = epoll_create1(0);
-	struct load_result r = {0, 0, 0, 0};
+	struct load_result r = {0};
+	long events = 0;
+	static char in[65536];
 	size_t cap = 2000000, nl = 0;
 	double *lat = malloc(cap * sizeof *lat);
 	for (int i = 0; i < clients; i++) {
-		c[i].fd = connect_unix();
+		c[i].fd = connect_server();
 		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
 		if (c[i].fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, c[i].fd, &ev)) {
 			r.errors++;
@@ -118,6 +174,7 @@ struct load_result load(const char *method, const char *body, int clients, doubl
 			}
 			x->busy = 1;
 			x->n = 0;
+			x->in_body = 0;
 			if (interval > 0)
 				queued--;
 		}
@@ -128,15 +185,14 @@ struct load_result load(const char *method, const char *body, int clients, doubl
 		int ne = epoll_pwait2(ep, evs, 64, &ts, NULL);
 		for (int e = 0; e < ne; e++) {
 			struct conn *x = &c[evs[e].data.u32];
-			ssize_t got = read(x->fd, x->buf + x->n, sizeof x->buf - x->n - 1);
-			int status;
-			if (got <= 0) {
+			ssize_t got = read(x->fd, in, sizeof in);
+			int done = got > 0 ? received(x, in, (size_t)got, &events) : -1;
+			if (done < 0) {
 				r.errors++;
 				goto out;
 			}
-			x->n += (size_t)got;
-			if (complete(x->buf, x->n, &status)) {
-				if (status != 200)
+			if (done) {
+				if (x->status != 200)
 					r.errors++;
 				if (nl < cap)
 					lat[nl++] = now_s() - x->t0;
@@ -147,6 +203,7 @@ struct load_result load(const char *method, const char *body, int clients, doubl
 	double elapsed = now_s() - start;
 	qsort(lat, nl, sizeof *lat, cmp_double);
 	r.rate = (double)nl / elapsed;
+	r.chunks = (double)events / elapsed;
 	r.p50 = nl ? lat[nl / 2] : 0;
 	r.p99 = nl ? lat[nl * 99 / 100] : 0;
 out:
@@ -160,6 +217,16 @@ out:
 }
 
 
+
+int vouchd_dirs(char *dir, char state[96], char run[96])
+{
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(state, 96, "%s/state", dir);
+	snprintf(run, 96, "%s/run", dir);
+	snprintf(sock_path, sizeof sock_path, "%s/dstack.sock", run);
+	return 0;
+}
 
 pid_t start_vouchd(const char *bin, char *const args[], const char *log)
 {
@@ -182,7 +249,7 @@ pid_t start_vouchd(const char *bin, char *const args[], const char *log)
 	char buf[4096];
 	const char *v = "POST /Version HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
 	for (;;) {
-		int fd = connect_unix();
+		int fd = connect_server();
 		if (fd >= 0) {
 			int st = roundtrip(fd, v, strlen(v), buf, sizeof buf);
 			close(fd);

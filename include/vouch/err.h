@@ -137,6 +137,9 @@ enum vouch_err {
 	VOUCH_E_JOURNAL_CONSISTENCY = -706, /* two checkpoints cannot both be true (a fork) */
 	VOUCH_E_JOURNAL_TAMPERED = -707,    /* the journal's store does not reproduce its checkpoints */
 	VOUCH_E_JOURNAL_STORE = -708,       /* the journal's database cannot be read or written */
+
+	/* signed answers (receipt.h) */
+	VOUCH_E_RECEIPT = -800,             /* a signed answer does not verify: the failed step says why */
 };
 
 /* A static, English description of an error code. Never NULL; unknown codes give "unknown error". */

@@ -21,5 +21,6 @@
 #include "vouch/journal.h"
 #include "vouch/journal_store.h"
 #include "vouch/journal_bundle.h"
+#include "vouch/receipt.h"
 
 #endif

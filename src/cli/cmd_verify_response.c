@@ -1,23 +1,20 @@
 /* vouch verify-response: an answer from an attested inference gateway (vouch-gateway, or vllm-proxy) checked
- * end to end: the signed text is the hashes of the exact request and response bytes; the signature recovers
- * (ECDSA, EIP-191) or verifies (Ed25519) under the signing address; the attestation report is for that address;
- * its quote verifies (DCAP, event log); the quote's report data binds the address (v1: padded address; v2: with
- * the TLS key's fingerprint) and the nonce. */
+ * end to end (libvouch's receipt.h): the signed text is the hashes of the exact request and response bytes; the
+ * signature recovers (ECDSA, EIP-191) or verifies (Ed25519) under the signing address; the attestation report is
+ * for that address; its quote verifies (DCAP, event log); the quote's report data binds the address (v1: padded
+ * address; v2: with the TLS key's fingerprint) and the nonce. */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include "cli.h"
 #include "verify_common.h"
 #include "vouch/dstack.h"
-#include "vouch/keys.h"
+#include "vouch/receipt.h"
 #include "vouch/util.h"
 
 static void usage(FILE *f)
@@ -35,172 +32,35 @@ static void usage(FILE *f)
 		"exit: 0 verified, 2 not verified, 64 usage, 66 unreadable, 69 no collateral\n");
 }
 
-static int ct_equal(const void *a, const void *b, size_t n)
-{
-	return CRYPTO_memcmp(a, b, n) == 0;
-}
 
-enum { S_TEXT, S_SIGNATURE, S_REPORT, S_QUOTE, S_BINDING, S_N };
-static const char *STEP[S_N] = {"text", "signature", "report", "quote", "report_data"};
-
-struct result {
-	int state[S_N]; /* 0 not run, 1 pass, 2 fail */
-	char note[S_N][240];
-	int failed;
-};
-
-static int step(struct result *r, int s, int ok, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int step(struct result *r, int s, int ok, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->note[s], sizeof r->note[s], fmt, ap);
-	va_end(ap);
-	r->state[s] = ok ? 1 : 2;
-	if (!ok && r->failed < 0)
-		r->failed = s;
-	return ok;
-}
-
-static json_t *load_json(const char *file)
-{
-	size_t n;
-	uint8_t *b = read_file(file, 64u << 20, &n);
-	json_t *o = b ? json_loadb((const char *)b, n, 0, NULL) : NULL;
-	if (b && !o)
-		errorf("verify-response", "%s is not JSON", file);
-	free(b);
-	return o;
-}
-
-static int hex_of(const char *s, uint8_t *out, size_t n)
+static int hex32(const char *s, uint8_t out[32])
 {
 	size_t got;
-	if (s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	return s && strlen(s) == 2 * n && !vouch_hex_decode(out, n, &got, s, 2 * n) && got == n;
+	return s && strlen(s) == 64 && !vouch_hex_decode(out, 32, &got, s, 64) && got == 32;
 }
 
-/* The signature over text by the address (ECDSA: 0x Ethereum address; Ed25519: hex public key). */
-static int check_signature(struct result *r, const char *algo, const char *text, const char *sig, const char *addr)
+/* The quote step: the report's evidence parsed and verified as vouch verify --attestation does. Returns 0 when
+ * it ran (its verdict recorded in c), or an exit code when it could not (no collateral, ...). */
+static int check_quote(vouch_receipt_check *c, const struct verify_args *a, vouch_verdict *v)
 {
-	if (!strcmp(algo, "ecdsa")) {
-		uint8_t s[65], digest[32], pub[33], got[20], want[20];
-		char prefixed[512];
-		int n = snprintf(prefixed, sizeof prefixed, "\x19" "Ethereum Signed Message:\n%zu%s", strlen(text), text);
-		vouch_keccak256(digest, prefixed, (size_t)n);
-		if (!hex_of(sig, s, 65) || !hex_of(addr, want, 20))
-			return step(r, S_SIGNATURE, 0, "an ECDSA signature is 65 bytes of hex and an address 20");
-		if (s[64] != 27 && s[64] != 28)
-			return step(r, S_SIGNATURE, 0, "v is %u, not 27 or 28 (EIP-191)", s[64]);
-		if (vouch_secp256k1_recover(pub, s, digest) || vouch_eth_address(got, pub, 33) || memcmp(got, want, 20))
-			return step(r, S_SIGNATURE, 0, "the EIP-191 signature does not recover %s", addr);
-		return step(r, S_SIGNATURE, 1, "EIP-191 signature recovers %s", addr);
-	}
-	if (!strcmp(algo, "ed25519")) {
-		uint8_t s[64], pub[32];
-		if (!hex_of(sig, s, 64) || !hex_of(addr, pub, 32))
-			return step(r, S_SIGNATURE, 0, "an Ed25519 signature is 64 bytes of hex and a key 32");
-		if (vouch_key_verify(VOUCH_ALG_ED25519, pub, 32, s, 64, (const uint8_t *)text, strlen(text)) != 1)
-			return step(r, S_SIGNATURE, 0, "the Ed25519 signature does not verify under %s", addr);
-		return step(r, S_SIGNATURE, 1, "Ed25519 signature verifies under %s", addr);
-	}
-	return step(r, S_SIGNATURE, 0, "unknown signing_algo \"%s\"", algo);
-}
-
-static int check(struct result *r, const struct verify_args *a, const char *req_file, const char *resp_file,
-		 json_t *sig, json_t *rep, const char *nonce_hex, const char *fp_hex, vouch_verdict *v, int *rc)
-{
-	/* 1. the text: the hashes of exactly these bytes */
-	size_t nq, nr;
-	uint8_t *q = read_file(req_file, 64u << 20, &nq), *p = q ? read_file(resp_file, 512u << 20, &nr) : NULL, h[32];
-	if (!p) {
-		free(q);
-		*rc = EXIT_NOINPUT;
-		return 0;
-	}
-	char want[130];
-	SHA256(q, nq, h);
-	vouch_hex_encode(want, h, 32);
-	want[64] = ':';
-	SHA256(p, nr, h);
-	vouch_hex_encode(want + 65, h, 32);
-	free(q);
-	free(p);
-	const char *text = json_string_value(json_object_get(sig, "text"));
-	if (!step(r, S_TEXT, text && !strcmp(text, want), "%s", text && !strcmp(text, want)
-								   ? "the signed text is sha256(request):sha256(response)"
-								   : "the signed text is not sha256(request):sha256(response) of these files"))
-		return 0;
-	/* 2. the signature */
-	const char *algo = json_string_value(json_object_get(sig, "signing_algo")) ?: "ecdsa";
-	const char *addr = json_string_value(json_object_get(sig, "signing_address"));
-	if (!check_signature(r, algo, text, json_string_value(json_object_get(sig, "signature")), addr ?: ""))
-		return 0;
-	/* 3. the report is about this key */
-	const char *raddr = json_string_value(json_object_get(rep, "signing_address"));
-	const char *ralgo = json_string_value(json_object_get(rep, "signing_algo")) ?: "ecdsa";
-	if (!step(r, S_REPORT, raddr && !strcasecmp(raddr, addr) && !strcmp(ralgo, algo), "%s",
-		  raddr && !strcasecmp(raddr, addr) && !strcmp(ralgo, algo) ? "the report is for the signing key"
-									    : "the report is for another key or algorithm"))
-		return 0;
-	/* 4. its quote */
-	json_t *ev_json = json_pack("{s:O, s:O}", "quote", json_object_get(rep, "intel_quote"), "event_log",
-				    json_object_get(rep, "event_log"));
-	char *ev_text = ev_json ? json_dumps(ev_json, JSON_COMPACT) : NULL;
-	json_decref(ev_json);
 	vouch_dstack_evidence ev;
 	char msg[256];
-	if (!ev_text || vouch_dstack_evidence_parse(&ev, (const uint8_t *)ev_text, strlen(ev_text), msg, sizeof msg)) {
-		free(ev_text);
-		return step(r, S_QUOTE, 0, "the report's quote and event log: %s", ev_text ? msg : "missing");
+	if (vouch_dstack_evidence_parse(&ev, (const uint8_t *)c->evidence, c->evidence_len, msg, sizeof msg)) {
+		char d[300];
+		snprintf(d, sizeof d, "the report's quote and event log: %s", msg);
+		vouch_receipt_check_quote(c, 0, d);
+		return 0;
 	}
-	free(ev_text);
 	vouch_dstack_result *dr = malloc(sizeof *dr);
 	int e = dr ? verify_evidence(a, &ev, dr, v) : EXIT_UNAVAILABLE;
-	int ok = 0;
-	if (e != -1) {
-		*rc = e;
-	} else if (step(r, S_QUOTE, dr->is_valid, "%s%s", dr->is_valid ? (v->simulated ? "simulated TDX quote verified, "
-											  "event log replayed" : "TDX quote verified, event log replayed")
-								     : "", dr->is_valid ? "" : dr->reason)) {
-		/* 5. the report data binds the key (and the TLS key for v2) and the nonce */
-		const uint8_t *rd = v->quote.td.report_data;
-		uint8_t key[32] = {0}, bound[32] = {0}, nonce[32];
-		size_t key_len = !strcmp(algo, "ecdsa") ? 20 : 32;
-		hex_of(addr, key, key_len);
-		json_t *ver = json_object_get(rep, "version");
-		int v2 = json_is_integer(ver) && json_integer_value(ver) == 2;
-		uint8_t fp[32];
-		const char *rep_fp = json_string_value(json_object_get(rep, "tls_cert_fingerprint"));
-		if (v2) {
-			uint8_t b[64];
-			if (!hex_of(fp_hex ? fp_hex : rep_fp, fp, 32)) {
-				step(r, S_BINDING, 0, "a version 2 report needs the TLS key's fingerprint");
-				goto out;
-			}
-			memcpy(b, key, key_len);
-			memcpy(b + key_len, fp, 32);
-			SHA256(b, key_len + 32, bound);
-		} else {
-			memcpy(bound, key, key_len);
-		}
-		const char *rn = json_string_value(json_object_get(rep, "request_nonce"));
-		if (!ct_equal(rd, bound, 32)) {
-			step(r, S_BINDING, 0, "report data [0:32] does not bind the signing key%s", v2 ? " and the TLS key" : "");
-		} else if (!hex_of(rn, nonce, 32) || !ct_equal(rd + 32, nonce, 32)) {
-			step(r, S_BINDING, 0, "report data [32:64] is not the report's request_nonce");
-		} else if (nonce_hex && (!hex_of(nonce_hex, nonce, 32) || !ct_equal(rd + 32, nonce, 32))) {
-			step(r, S_BINDING, 0, "the quote binds another nonce than yours: a replayed report");
-		} else {
-			ok = step(r, S_BINDING, 1, "the quote binds the signing key%s and %s nonce", v2 ? ", the TLS key" : "",
-				  nonce_hex ? "your" : "the report's (give --nonce to check it is yours)");
-		}
-	}
-out:
+	if (e == -1)
+		vouch_receipt_check_quote(c, dr->is_valid, dr->is_valid ? (v->simulated ? "simulated TDX quote verified, "
+											    "event log replayed"
+											  : "TDX quote verified, event log replayed")
+									: dr->reason);
 	free(dr);
 	vouch_dstack_evidence_free(&ev);
-	return ok;
+	return e == -1 ? 0 : e;
 }
 
 int cmd_verify_response(int argc, char **argv)
@@ -250,29 +110,43 @@ int cmd_verify_response(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	json_t *sig = load_json(sigf), *rep = sig ? load_json(repf) : NULL;
-	if (!rep) {
-		json_decref(sig);
-		return EXIT_NOINPUT;
+	uint8_t nonce_b[32], fp_b[32];
+	if ((nonce && !hex32(nonce, nonce_b)) || (fp && !hex32(fp, fp_b))) {
+		errorf("verify-response", "--%s: expected 64 hex digits", nonce && !hex32(nonce, nonce_b) ? "nonce" : "tls-fingerprint");
+		return EXIT_USAGE;
 	}
-	struct result r = {.failed = -1};
+	size_t n[4];
+	uint8_t *doc[4] = {NULL};
+	const char *file[4] = {req, resp, sigf, repf};
+	for (int i = 0; i < 4; i++)
+		if (!(doc[i] = read_file(file[i], i == 1 ? 512u << 20 : 64u << 20, &n[i]))) {
+			while (i--)
+				free(doc[i]);
+			return EXIT_NOINPUT;
+		}
+	vouch_receipt_check r = {.failed = -1};
 	vouch_verdict *v = calloc(1, sizeof *v);
-	int rc = -1;
-	int ok = v && check(&r, &a, req, resp, sig, rep, nonce, fp, v, &rc);
-	if (rc >= 0 && !ok) {
-		json_decref(sig);
-		json_decref(rep);
+	int rc = 0;
+	int ok = v && !vouch_receipt_check_documents(&r, doc[0], n[0], doc[1], n[1], (const char *)doc[2], n[2],
+						     (const char *)doc[3], n[3]);
+	if (ok && !(rc = check_quote(&r, &a, v)))
+		ok = r.state[VOUCH_RECEIPT_QUOTE] == 1 &&
+		     !vouch_receipt_check_binding(&r, v->quote.td.report_data, nonce ? nonce_b : NULL, fp ? fp_b : NULL);
+	for (int i = 0; i < 4; i++)
+		free(doc[i]);
+	if (rc) {
+		vouch_receipt_check_free(&r);
 		free(v);
 		return rc;
 	}
 	if (a.json) {
 		json_t *o = json_pack("{s:b, s:b}", "ok", ok, "simulated", v && v->simulated), *steps = json_array();
 		static const char *st[] = {"not run", "pass", "fail"};
-		for (int i = 0; i < S_N; i++)
-			json_array_append_new(steps, json_pack("{s:s, s:s, s:s}", "name", STEP[i], "result", st[r.state[i]],
-							       "note", r.note[i]));
+		for (int i = 0; i < VOUCH_RECEIPT_STEPS; i++)
+			json_array_append_new(steps, json_pack("{s:s, s:s, s:s}", "name", vouch_receipt_step_name(i), "result",
+							       st[r.state[i]], "note", r.detail[i]));
 		if (!ok && r.failed >= 0)
-			json_object_set_new(o, "failed_step", json_string(STEP[r.failed]));
+			json_object_set_new(o, "failed_step", json_string(vouch_receipt_step_name(r.failed)));
 		json_object_set_new(o, "steps", steps);
 		char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		puts(s);
@@ -283,11 +157,11 @@ int cmd_verify_response(int argc, char **argv)
 			printf("SIMULATED: the trust anchor is not Intel's SGX Root CA; this proves nothing about real hardware\n");
 		printf("%s\n", ok ? "VERIFIED: this answer was signed by a key the TEE's quote binds" : "NOT VERIFIED");
 		static const char *mark[] = {"  ", "ok", "!!"};
-		for (int i = 0; i < S_N; i++)
-			printf("  %s %-12s %s\n", mark[r.state[i]], STEP[i], r.state[i] ? r.note[i] : "(not run)");
+		for (int i = 0; i < VOUCH_RECEIPT_STEPS; i++)
+			printf("  %s %-12s %s\n", mark[r.state[i]], vouch_receipt_step_name(i),
+			       r.state[i] ? r.detail[i] : "(not run)");
 	}
-	json_decref(sig);
-	json_decref(rep);
+	vouch_receipt_check_free(&r);
 	free(v);
 	return ok ? 0 : EXIT_INVALID;
 }

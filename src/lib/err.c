@@ -110,6 +110,7 @@ static const struct { int code; const char *name; const char *msg; } table[] = {
 	{VOUCH_E_JOURNAL_CONSISTENCY, "VOUCH_E_JOURNAL_CONSISTENCY", "inconsistent checkpoints (fork)"},
 	{VOUCH_E_JOURNAL_TAMPERED, "VOUCH_E_JOURNAL_TAMPERED", "journal store does not reproduce its checkpoints"},
 	{VOUCH_E_JOURNAL_STORE, "VOUCH_E_JOURNAL_STORE", "journal database error"},
+	{VOUCH_E_RECEIPT, "VOUCH_E_RECEIPT", "the signed answer does not verify"},
 };
 
 static int find(int err)

@@ -84,6 +84,31 @@ expect 2 "an event log payload changed under its digest is invalid" -- "$VOUCH" 
 contains "compose-hash" "the event is named"
 expect 66 "--attestation of a missing file" -- "$VOUCH" verify --attestation "$T/missing"
 
+# verify-response on an answer vouch-gateway streamed (tests/vectors/gateway: made with vouchd --tee=sim and
+# tests/tools/fake_llm; the simulated collateral is fresh at made-at)
+G="$V/gateway"
+AT=$(cat "$G/made-at")
+NONCE=0000000000000000000000000000000000000000000000000000000000000007
+vr() { "$VOUCH" verify-response --request "$G/request.json" --collateral "$G/collateral.json" --root "$G/sim-root.der" --now "$AT" "$@"; }
+expect 0 "verify-response: a streamed answer, ECDSA" -- vr --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --nonce $NONCE
+contains "the quote binds the signing key and your nonce" "the nonce is the verifier's"
+expect 0 "verify-response: Ed25519, --json" -- vr --response "$G/response.sse" --signature "$G/signature-ed25519.json" --report "$G/report-ed25519.json" --nonce $NONCE --json
+json 'j.ok===true && j.simulated===true && j.steps.length===5 && j.steps.every(s => s.result==="pass")' "every step passed"
+sed 's/tok1/tok9/' "$G/response.sse" > "$T/edited.sse"
+expect 2 "verify-response: an edited answer" -- vr --response "$T/edited.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --json
+json 'j.ok===false && j.failed_step==="text" && j.steps[1].result==="not run"' "fails at text, nothing after runs"
+expect 2 "verify-response: the report of the other key" -- vr --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ed25519.json"
+contains "another key" "named"
+expect 2 "verify-response: another nonce than the verifier's (a replayed report)" -- vr --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --nonce ${NONCE%7}8
+contains "replayed" "named"
+expect 2 "verify-response: Intel's root instead of the simulated one" -- "$VOUCH" verify-response --request "$G/request.json" --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --collateral "$G/collateral.json" --now "$AT"
+contains "!! quote" "the quote step fails"
+expect 2 "verify-response: months after the collateral's validity" -- vr --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --now 2027-06-01T00:00:00Z
+expect 64 "verify-response: a nonce that is not 32 bytes" -- vr --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --nonce abc
+expect 64 "verify-response: a document missing" -- vr --response "$G/response.sse" --signature "$G/signature-ecdsa.json"
+expect 66 "verify-response: an unreadable file" -- vr --response "$T/missing" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json"
+expect 69 "verify-response: no collateral, offline" -- "$VOUCH" verify-response --request "$G/request.json" --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --offline --cache-dir "$T/empty-cache" --root "$G/sim-root.der"
+
 # the fetch path against the local PCS look-alike
 "$PCS" "$D/tdx_quote_collateral.json" "$D/sgx_quote_collateral.json" > "$T/port" &
 server=$!

@@ -61,8 +61,9 @@ void vouch_receipt_check_quote(vouch_receipt_check *c, int ok, const char *detai
 
 /* Step binding, on the report data of the quote the caller verified. nonce: the nonce the verifier sent for
  * the report (NULL: the report's request_nonce is taken at its word, and the detail says so). tls_fingerprint:
- * SHA-256 of the SPKI of the certificate the verifier connected to (v2; NULL: the report's own
- * tls_cert_fingerprint, said so). Returns 0 or VOUCH_E_RECEIPT. */
+ * SHA-256 of the SPKI of the certificate the verifier connected to (NULL: for v2, the report's own
+ * tls_cert_fingerprint, said so); given with a version 1 report it fails, since v1 binds no TLS key.
+ * Returns 0 or VOUCH_E_RECEIPT. */
 int vouch_receipt_check_binding(vouch_receipt_check *c, const uint8_t report_data[64], const uint8_t *nonce,
 				const uint8_t *tls_fingerprint);
 

@@ -6,6 +6,7 @@
 #define VOUCH_GATEWAY_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,7 @@ struct gw_config {
 };
 
 struct receipts;
+struct rec;
 
 struct gw {
 	struct gw_config cfg;
@@ -41,6 +43,7 @@ struct gw {
 	uint8_t tls_spki_sha256[32];
 	struct receipts *receipts;
 	struct MHD_Daemon *daemon;
+	atomic_int stopping; /* SIGTERM: backend transfers end */
 };
 
 extern struct gw gw;
@@ -60,6 +63,7 @@ struct gw_receipt {
 	int set;
 	char id[GW_ID_MAX];
 	uint8_t req[32], resp[32];
+	struct rec *rec; /* its record in the index */
 };
 void receipt_expect(struct gw *g, struct gw_receipt *p);
 void receipt_settle(struct gw *g, struct gw_receipt *p, int delivered);

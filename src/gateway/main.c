@@ -22,12 +22,6 @@
 struct gw gw;
 int server_start(struct gw *g, const struct sockaddr *sa, char *err, size_t cap);
 
-static volatile sig_atomic_t stop;
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -87,16 +81,21 @@ static int setup_keys(char *err, size_t cap)
 {
 	snprintf(gw.ecdsa_path, sizeof gw.ecdsa_path, "%secdsa", gw.cfg.key_prefix);
 	snprintf(gw.ed25519_path, sizeof gw.ed25519_path, "%sed25519", gw.cfg.key_prefix);
-	/* the keys must be sign-only in vouchd, or anyone on its socket could take them */
-	json_t *leak = gw_vouchd("GetKey", json_pack("{s:s}", "path", gw.ecdsa_path), err, cap);
-	if (leak) {
-		json_decref(leak);
-		snprintf(err, cap, "vouchd exports the key at %s: run vouchd with --sign-only %s, so that the gateway's "
-			 "signing keys never leave it", gw.ecdsa_path, gw.cfg.key_prefix);
-		return -1;
+	/* both keys must be sign-only in vouchd, or anyone on its socket could take them (vouchd's sign-only
+	 * prefixes are its own: --sign-only gateway/ecdsa would leave the Ed25519 key exportable) */
+	const char *probe[2][2] = {{gw.ecdsa_path, "secp256k1"}, {gw.ed25519_path, "ed25519"}};
+	for (int i = 0; i < 2; i++) {
+		json_t *leak = gw_vouchd("GetKey", json_pack("{s:s, s:s}", "path", probe[i][0], "algorithm", probe[i][1]),
+					 err, cap);
+		if (leak) {
+			json_decref(leak);
+			snprintf(err, cap, "vouchd exports the key at %s: run vouchd with --sign-only %s, so that the "
+				 "gateway's signing keys never leave it", probe[i][0], gw.cfg.key_prefix);
+			return -1;
+		}
+		if (!strstr(err, "sign-only"))
+			return -1; /* vouchd unreachable or another error: err says */
 	}
-	if (!strstr(err, "sign-only"))
-		return -1; /* vouchd unreachable or another error: err says */
 	if (key_of(gw.ecdsa_path, "secp256k1_prehashed", gw.ecdsa_pub, 33, err, cap) ||
 	    key_of(gw.ed25519_path, "ed25519", gw.ed25519_pub, 32, err, cap))
 		return -1;
@@ -210,6 +209,12 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
+	/* SIGTERM and SIGINT blocked in every thread (they inherit the mask) and taken by sigwait below */
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	if (token && read_token(token))
 		return 66;
 	if (setup_keys(err, sizeof err) || (gw.cfg.tls && setup_tls(err, sizeof err)) || receipts_start(&gw, err, sizeof err)) {
@@ -220,13 +225,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vouch-gateway: %s\n", err);
 		return 69;
 	}
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
 	fprintf(stderr, "vouch-gateway: %s://%s -> %s; ecdsa %s, ed25519 %s; receipts in journal %s\n",
 		gw.cfg.tls ? "https" : "http", gw.cfg.listen, gw.cfg.backend, gw.ecdsa_addr_text, gw.ed25519_hex,
 		gw.cfg.journal);
-	while (!stop)
-		pause();
+	int sig;
+	sigwait(&stop_signals, &sig);
+	/* transfers still running (a stream, a slow backend) end now instead of at their timeouts, so that the
+	 * receipts of delivered answers are signed before the process goes */
+	atomic_store(&gw.stopping, 1);
 	MHD_stop_daemon(gw.daemon);
 	receipts_stop(&gw);
 	free(gw.cfg.vouchd_sock);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <openssl/sha.h>
@@ -15,6 +16,7 @@
 #include "gateway.h"
 
 #define MAX_ANSWER (64u << 20)
+#define MAX_ERROR_ANSWER (1u << 20) /* a backend's error answer to a stream, passed on up to this size */
 #define STREAM_HIGH (1u << 20) /* pause the backend when this much is waiting for a slow client */
 
 struct buf {
@@ -103,6 +105,10 @@ static enum MHD_Result backend_failed(struct MHD_Connection *c, CURLcode rc)
 {
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return gw_error(c, 504, "gateway_timeout", "the backend did not answer in time");
+	if (rc == CURLE_WRITE_ERROR)
+		return gw_error(c, 502, "bad_gateway", "the backend's answer is too large (%u MiB at most, 1 MiB for an error)", MAX_ANSWER >> 20);
+	if (rc == CURLE_ABORTED_BY_CALLBACK)
+		return gw_error(c, 503, "service_unavailable", "the gateway is stopping");
 	return gw_error(c, 502, "bad_gateway", "the backend could not be reached: %s", curl_easy_strerror(rc));
 }
 
@@ -117,35 +123,68 @@ static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned status, con
 	return ret;
 }
 
-/* The "id" of an OpenAI answer or chunk: the first "id":"…" in text. */
-static int find_id(const char *text, size_t n, char out[GW_ID_MAX])
+/* The top-level "id" of an OpenAI answer or chunk (a JSON object), if it is a usable key: 1 to GW_ID_MAX - 1
+ * characters of [A-Za-z0-9._:-]. The backend chose it; an answer without one gets no receipt. */
+static int id_of_json(json_t *o, char out[GW_ID_MAX])
 {
-	static const char key[] = "\"id\":\"";
-	const char *p = memmem(text, n, key, sizeof key - 1);
-	if (!p)
+	const char *id = json_string_value(json_object_get(o, "id"));
+	size_t n = id ? strlen(id) : 0;
+	if (n == 0 || n >= GW_ID_MAX)
 		return 0;
-	p += sizeof key - 1;
-	size_t i = 0;
-	while (p + i < text + n && p[i] != '"' && i + 1 < GW_ID_MAX) {
-		char ch = p[i];
+	for (size_t i = 0; i < n; i++) {
+		char ch = id[i];
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
 		      ch == '_' || ch == '.' || ch == ':'))
 			return 0;
-		out[i] = ch;
-		i++;
 	}
-	out[i] = 0;
-	return i > 0 && p + i < text + n;
+	memcpy(out, id, n + 1);
+	return 1;
+}
+
+static int find_id(const char *text, size_t n, char out[GW_ID_MAX])
+{
+	json_t *o = json_loadb(text, n, 0, NULL);
+	int ok = id_of_json(o, out);
+	json_decref(o);
+	return ok;
+}
+
+/* The id of a stream: that of its first event ("data: {...}"), once the event is whole in text. */
+static int stream_id(const char *text, size_t n, char out[GW_ID_MAX])
+{
+	const char *d = memmem(text, n, "data:", 5);
+	if (!d)
+		return 0;
+	d += 5;
+	const char *end = memmem(d, n - (size_t)(d - text), "\n\n", 2);
+	if (!end)
+		return 0;
+	json_t *o = json_loadb(d, (size_t)(end - d), 0, NULL);
+	int ok = id_of_json(o, out);
+	json_decref(o);
+	return ok;
+}
+
+/* SIGTERM: a transfer in progress ends (curl's progress callback) */
+static int stop_check(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	(void)a, (void)b, (void)c, (void)d;
+	return atomic_load(&((struct gw *)ud)->stopping);
 }
 
 static enum MHD_Result whole(struct gw *g, struct MHD_Connection *c, const char *path, const char *body, size_t len,
 			     const uint8_t req_hash[32], struct gw_receipt *pending)
 {
 	struct curl_slist *h = NULL;
-	CURL *e = backend_request_on(kept_handle(), g, path, body, len, &h);
+	CURL *kept = kept_handle(), *e = kept ? backend_request_on(kept, g, path, body, len, &h) : NULL;
 	struct buf b = {0};
 	char *type = NULL;
 	long status = 0;
+	if (!e)
+		return gw_error(c, 500, "server_error", "out of memory");
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, stop_check);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, g);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, g->cfg.backend_timeout_s);
@@ -158,6 +197,7 @@ static enum MHD_Result whole(struct gw *g, struct MHD_Connection *c, const char 
 	curl_slist_free_all(h);
 	if (rc != CURLE_OK) {
 		free(b.p);
+		free(type);
 		return backend_failed(c, rc);
 	}
 	if (status == 200 && find_id(b.p ? b.p : "", b.n, pending->id)) {
@@ -177,6 +217,7 @@ struct stream {
 	struct curl_slist *h;
 	struct buf q;          /* bytes from the backend not yet given to the client */
 	int running, done, paused;
+	int error_answer;      /* not a 200: read whole (up to MAX_ERROR_ANSWER) to pass on */
 	CURLcode rc;
 	long status;
 	SHA256_CTX hash;       /* of every byte given to the client */
@@ -190,6 +231,8 @@ struct stream {
 static size_t stream_data(char *p, size_t s, size_t n, void *ud)
 {
 	struct stream *st = ud;
+	if (st->error_answer)
+		return st->q.n + s * n > MAX_ERROR_ANSWER || buf_add(&st->q, p, s * n) ? 0 : s * n;
 	if (st->q.n - st->q.off > STREAM_HIGH) {
 		st->paused = 1;
 		return CURL_WRITEFUNC_PAUSE;
@@ -197,9 +240,15 @@ static size_t stream_data(char *p, size_t s, size_t n, void *ud)
 	return buf_add(&st->q, p, s * n) ? 0 : s * n;
 }
 
-/* Drives the backend transfer until bytes are waiting or it has ended. */
+/* Drives the backend transfer; waits up to wait_ms for it when nothing is waiting for the client (or an error
+ * answer is being read whole). */
 static void pump(struct stream *st, int wait_ms)
 {
+	if (atomic_load(&st->g->stopping) && !st->done) {
+		st->rc = CURLE_ABORTED_BY_CALLBACK;
+		st->done = 1;
+		return;
+	}
 	if (st->paused && st->q.n - st->q.off < STREAM_HIGH / 2) {
 		st->paused = 0;
 		curl_easy_pause(st->e, CURLPAUSE_CONT);
@@ -212,7 +261,7 @@ static void pump(struct stream *st, int wait_ms)
 			st->rc = msg->data.result;
 			st->done = 1;
 		}
-	if (!st->done && st->q.n == st->q.off && wait_ms)
+	if (!st->done && (st->q.n == st->q.off || st->error_answer) && wait_ms)
 		curl_multi_poll(st->m, NULL, 0, wait_ms, NULL);
 }
 
@@ -224,14 +273,14 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 		pump(st, 1000);
 	size_t n = st->q.n - st->q.off;
 	if (n == 0) {
-		/* the end: a receipt for a stream the backend finished, none for one it broke off */
-		if (st->rc == CURLE_OK) {
-			uint8_t resp[32];
-			SHA256_Final(resp, &st->hash);
-			if (st->have_id || find_id(st->head, st->head_n, st->id))
-				receipt_add(st->g, st->id, st->req_hash, resp);
-			st->rc = CURLE_RECV_ERROR; /* (finalised once) */
-		}
+		/* the end: a receipt for a stream the backend finished; one it broke off is broken off to the client
+		 * too (no clean end of the chunked answer), and has no receipt */
+		if (st->rc != CURLE_OK)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		uint8_t resp[32];
+		SHA256_Final(resp, &st->hash);
+		if (st->have_id)
+			receipt_add(st->g, st->id, st->req_hash, resp);
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	}
 	if (n > max)
@@ -242,7 +291,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 		size_t k = n < sizeof st->head - st->head_n ? n : sizeof st->head - st->head_n;
 		memcpy(st->head + st->head_n, out, k);
 		st->head_n += k;
-		st->have_id = find_id(st->head, st->head_n, st->id);
+		st->have_id = stream_id(st->head, st->head_n, st->id);
 	}
 	st->q.off += n;
 	if (st->q.off == st->q.n)
@@ -272,6 +321,10 @@ static enum MHD_Result streamed(struct gw *g, struct MHD_Connection *c, const ch
 	SHA256_Init(&st->hash);
 	st->e = backend_request(g, path, body, len, &st->h);
 	st->m = curl_multi_init();
+	if (!st->e || !st->m) {
+		stream_free(st);
+		return gw_error(c, 500, "server_error", "out of memory");
+	}
 	curl_easy_setopt(st->e, CURLOPT_WRITEFUNCTION, stream_data);
 	curl_easy_setopt(st->e, CURLOPT_WRITEDATA, st);
 	/* a stream may last long, but not silently: no byte for the timeout ends it */
@@ -289,14 +342,35 @@ static enum MHD_Result streamed(struct gw *g, struct MHD_Connection *c, const ch
 		return backend_failed(c, rc);
 	}
 	if (st->status != 200) {
-		/* an error answer: read it whole and pass it on, no receipt */
-		while (!st->done)
+		/* an error answer: read whole (within the timeout and MAX_ERROR_ANSWER) and passed on, no receipt */
+		st->error_answer = 1;
+		if (st->paused) {
+			st->paused = 0;
+			curl_easy_pause(st->e, CURLPAUSE_CONT);
+		}
+		struct timespec t0, t;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (!st->done) {
 			pump(st, 100);
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if (t.tv_sec - t0.tv_sec > g->cfg.backend_timeout_s)
+				break;
+		}
+		if (!st->done || st->rc != CURLE_OK) {
+			CURLcode rc = st->done ? st->rc : CURLE_OPERATION_TIMEDOUT;
+			stream_free(st);
+			return backend_failed(c, rc);
+		}
 		struct buf b = {0};
+		char *type = NULL;
+		curl_easy_getinfo(st->e, CURLINFO_CONTENT_TYPE, &type);
+		type = strdup(type ? type : "application/json");
 		buf_add(&b, st->q.p ? st->q.p + st->q.off : "", st->q.n - st->q.off);
 		unsigned status = (unsigned)st->status;
 		stream_free(st);
-		return send_bytes(c, status, "application/json", &b);
+		enum MHD_Result ret = send_bytes(c, status, type ? type : "application/json", &b);
+		free(type);
+		return ret;
 	}
 	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32768, stream_read, st, stream_free);
 	MHD_add_response_header(r, "Content-Type", "text/event-stream");

@@ -17,15 +17,17 @@
 #define WAIT_S 30
 #define QUEUE_MAX 4096 /* receipts waiting to be signed; past this, answers wait for room (back-pressure) */
 
+/* One answer's receipt. An id the backend gave twice has a record per answer, newest first in its bucket;
+ * a record is never reused, so a worker finishing one answer's receipt cannot touch another's. */
 struct rec {
-	char id[GW_ID_MAX];
+	struct rec *next;
 	int64_t seq;    /* journal entry, -1 while being signed */
 	int failed;     /* 1: signing failed; 2: the answer never reached its client, so it has no receipt */
-	struct rec *next;
+	char id[];
 };
 
 struct job {
-	char id[GW_ID_MAX];
+	struct rec *rec;
 	char text[130];
 	struct job *next;
 };
@@ -50,28 +52,34 @@ static unsigned hash(const char *s)
 	return h % BUCKETS;
 }
 
-/* under lock */
+/* under lock: the answer /v1/signature/{id} speaks for — the newest with this id that is signed or being
+ * signed, else the newest (failed) one */
 static struct rec *find(struct receipts *r, const char *id)
 {
+	struct rec *failed = NULL;
 	for (struct rec *x = r->bucket[hash(id)]; x; x = x->next)
-		if (!strcmp(x->id, id))
-			return x;
-	return NULL;
+		if (!strcmp(x->id, id)) {
+			if (!x->failed)
+				return x;
+			if (!failed)
+				failed = x;
+		}
+	return failed;
 }
 
+/* under lock: a new record, newest in its bucket */
 static struct rec *put(struct receipts *r, const char *id, int64_t seq)
 {
-	struct rec *x = find(r, id);
-	if (!x) {
-		if (!(x = calloc(1, sizeof *x)))
-			return NULL;
-		snprintf(x->id, sizeof x->id, "%s", id);
-		unsigned h = hash(id);
-		x->next = r->bucket[h];
-		r->bucket[h] = x;
-	}
+	size_t n = strlen(id) + 1;
+	struct rec *x = malloc(sizeof *x + n);
+	if (!x)
+		return NULL;
+	memcpy(x->id, id, n);
 	x->seq = seq;
 	x->failed = 0;
+	unsigned h = hash(id);
+	x->next = r->bucket[h];
+	r->bucket[h] = x;
 	return x;
 }
 
@@ -89,8 +97,11 @@ int gw_sign(struct gw *g, const char *text, uint8_t ecdsa_sig[65], uint8_t ed255
 	const char *s = json_string_value(json_object_get(r, "signature"));
 	int ok = s && !vouch_hex_decode(sig, 64, &len, s, strlen(s)) && len == 64;
 	json_decref(r);
-	if (!ok)
+	if (!ok) {
+		if (r)
+			snprintf(err, cap, "vouchd's Sign gave no 64-byte ECDSA signature");
 		return -1;
+	}
 	/* v: the recovery id that gives back the gateway's key */
 	int v = -1;
 	for (int id = 0; id < 2 && v < 0; id++) {
@@ -112,6 +123,13 @@ int gw_sign(struct gw *g, const char *text, uint8_t ecdsa_sig[65], uint8_t ed255
 	s = json_string_value(json_object_get(r, "signature"));
 	ok = s && !vouch_hex_decode(ed25519_sig, 64, &len, s, strlen(s)) && len == 64;
 	json_decref(r);
+	if (ok && vouch_key_verify(VOUCH_ALG_ED25519, g->ed25519_pub, 32, ed25519_sig, 64, (const uint8_t *)text,
+				   strlen(text)) != 1) {
+		snprintf(err, cap, "vouchd's Ed25519 signature does not verify under the gateway's key");
+		return -1;
+	}
+	if (!ok && r)
+		snprintf(err, cap, "vouchd's Sign gave no 64-byte Ed25519 signature");
 	return ok ? 0 : -1;
 }
 
@@ -119,14 +137,15 @@ int gw_sign(struct gw *g, const char *text, uint8_t ecdsa_sig[65], uint8_t ed255
 static int64_t process(struct gw *g, const struct job *j)
 {
 	uint8_t es[65], ed[64];
-	char err[256], es_hex[2 + 130 + 1] = "0x", ed_hex[129];
+	char err[256] = "", es_hex[2 + 130 + 1] = "0x", ed_hex[129];
+	const char *id = j->rec->id;
 	if (gw_sign(g, j->text, es, ed, err, sizeof err)) {
-		fprintf(stderr, "vouch-gateway: signing the receipt of %s: %s\n", j->id, err);
+		fprintf(stderr, "vouch-gateway: signing the receipt of %s: %s\n", id, err);
 		return -1;
 	}
 	vouch_hex_encode(es_hex + 2, es, 65);
 	vouch_hex_encode(ed_hex, ed, 64);
-	json_t *payload = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}}", "chat_id", j->id, "text", j->text, "ecdsa",
+	json_t *payload = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}}", "chat_id", id, "text", j->text, "ecdsa",
 				    "signature", es_hex, "signing_address", g->ecdsa_addr_text, "ed25519", "signature", ed_hex,
 				    "signing_address", g->ed25519_hex);
 	json_t *r = gw_vouchd("JournalAppend", json_pack("{s:s, s:s, s:o}", "journal", g->cfg.journal, "kind", "receipt",
@@ -134,7 +153,7 @@ static int64_t process(struct gw *g, const struct job *j)
 	json_t *seq = json_object_get(r, "seq");
 	int64_t out = json_is_integer(seq) ? (int64_t)json_integer_value(seq) : -1;
 	if (out < 0)
-		fprintf(stderr, "vouch-gateway: journaling the receipt of %s: %s\n", j->id, err);
+		fprintf(stderr, "vouch-gateway: journaling the receipt of %s: %s\n", id, err);
 	json_decref(r);
 	return out;
 }
@@ -158,11 +177,8 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&r->lock);
 		int64_t seq = process(g, j);
 		pthread_mutex_lock(&r->lock);
-		struct rec *x = find(r, j->id);
-		if (x && x->seq < 0) {
-			x->seq = seq;
-			x->failed = seq < 0;
-		}
+		j->rec->seq = seq;
+		j->rec->failed = seq < 0;
 		if (seq < 0)
 			r->failed_count++;
 		else
@@ -188,12 +204,12 @@ static void enqueue(struct receipts *r, struct job *j)
 	pthread_cond_signal(&r->work);
 }
 
-static struct job *job_of(const char *chat_id, const uint8_t req_sha256[32], const uint8_t resp_sha256[32])
+static struct job *job_of(struct rec *x, const uint8_t req_sha256[32], const uint8_t resp_sha256[32])
 {
 	struct job *j = calloc(1, sizeof *j);
 	if (!j)
 		return NULL;
-	snprintf(j->id, sizeof j->id, "%s", chat_id);
+	j->rec = x;
 	vouch_hex_encode(j->text, req_sha256, 32);
 	j->text[64] = ':';
 	vouch_hex_encode(j->text + 65, resp_sha256, 32);
@@ -203,12 +219,13 @@ static struct job *job_of(const char *chat_id, const uint8_t req_sha256[32], con
 void receipt_add(struct gw *g, const char *chat_id, const uint8_t req_sha256[32], const uint8_t resp_sha256[32])
 {
 	struct receipts *r = g->receipts;
-	struct job *j = job_of(chat_id, req_sha256, resp_sha256);
-	if (!j)
-		return;
 	pthread_mutex_lock(&r->lock);
-	put(r, chat_id, -1);
-	enqueue(r, j);
+	struct rec *x = put(r, chat_id, -1);
+	struct job *j = x ? job_of(x, req_sha256, resp_sha256) : NULL;
+	if (j)
+		enqueue(r, j);
+	else if (x)
+		x->failed = 1;
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -216,26 +233,26 @@ void receipt_expect(struct gw *g, struct gw_receipt *p)
 {
 	struct receipts *r = g->receipts;
 	pthread_mutex_lock(&r->lock);
-	p->set = put(r, p->id, -1) != NULL;
+	p->rec = put(r, p->id, -1);
 	pthread_mutex_unlock(&r->lock);
+	p->set = p->rec != NULL;
 }
 
 void receipt_settle(struct gw *g, struct gw_receipt *p, int delivered)
 {
 	struct receipts *r = g->receipts;
-	struct job *j = delivered ? job_of(p->id, p->req, p->resp) : NULL;
+	struct rec *x = p->rec;
+	struct job *j = delivered ? job_of(x, p->req, p->resp) : NULL;
 	pthread_mutex_lock(&r->lock);
 	if (j) {
 		enqueue(r, j);
 	} else {
-		struct rec *x = find(r, p->id);
-		if (x && x->seq < 0) {
-			x->failed = delivered ? 1 : 2;
-			pthread_cond_broadcast(&r->done);
-		}
+		x->failed = delivered ? 1 : 2;
+		pthread_cond_broadcast(&r->done);
 	}
 	pthread_mutex_unlock(&r->lock);
 	p->set = 0;
+	p->rec = NULL;
 }
 
 json_t *receipt_get(struct gw *g, const char *chat_id, const char *algo, unsigned *status, char *err, size_t cap)

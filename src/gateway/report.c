@@ -5,12 +5,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "gateway.h"
 #include "vouch/util.h"
+
+#define QUOTE_SLOTS 4
+#define QUOTE_WAIT_S 10
+
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t slot_free = PTHREAD_COND_INITIALIZER;
+static int slots_used;
+
+static int quote_slot_take(void)
+{
+	struct timespec dl;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += QUOTE_WAIT_S;
+	int e = 0;
+	pthread_mutex_lock(&slot_lock);
+	while (slots_used >= QUOTE_SLOTS && !e)
+		e = pthread_cond_timedwait(&slot_free, &slot_lock, &dl);
+	if (!e)
+		slots_used++;
+	pthread_mutex_unlock(&slot_lock);
+	return e ? -1 : 0;
+}
+
+static void quote_slot_give(void)
+{
+	pthread_mutex_lock(&slot_lock);
+	slots_used--;
+	pthread_cond_signal(&slot_free);
+	pthread_mutex_unlock(&slot_lock);
+}
 
 enum MHD_Result report_answer(struct gw *g, struct MHD_Connection *c)
 {
@@ -54,11 +85,16 @@ enum MHD_Result report_answer(struct gw *g, struct MHD_Connection *c)
 	char rd_hex[129], nonce_text[65], err[256];
 	vouch_hex_encode(rd_hex, rd, 64);
 	vouch_hex_encode(nonce_text, nonce, 32);
+	/* the route is public and each report costs a quote: a few at a time, the rest wait their turn */
+	if (quote_slot_take())
+		return gw_error(c, 503, "service_unavailable", "too many attestation reports at once: try again");
 	json_t *q = gw_vouchd("GetQuote", json_pack("{s:s}", "report_data", rd_hex), err, sizeof err);
 	json_t *info = q ? gw_vouchd("Info", NULL, err, sizeof err) : NULL;
-	if (!q || !info) {
+	quote_slot_give();
+	if (!q || !info || !json_is_string(json_object_get(q, "quote"))) {
 		json_decref(q);
-		return gw_error(c, 502, "bad_gateway", "vouchd: %s", err);
+		json_decref(info);
+		return gw_error(c, 502, "bad_gateway", "vouchd: %s", q && info ? "no quote in its answer" : err);
 	}
 	json_t *log = json_loads(json_string_value(json_object_get(q, "event_log")) ?: "[]", 0, NULL);
 	char pub_hex[67];
@@ -68,7 +104,14 @@ enum MHD_Result report_answer(struct gw *g, struct MHD_Connection *c)
 			      json_object_get(q, "quote"), "event_log", log ? log : json_array(), "info", info,
 			      "nvidia_payload", "", "gpu_evidence",
 			      "not configured: this report carries no GPU attestation (nvidia_payload is empty)",
-			      "report_data", rd_hex, "vm_config", json_object_get(q, "vm_config"), "version", v2 ? 2 : 1);
+			      "report_data", rd_hex, "vm_config", json_object_get(q, "vm_config") ?: json_null(), "version",
+			      v2 ? 2 : 1);
+	if (!a) {
+		json_decref(q);
+		json_decref(info);
+		json_decref(log);
+		return gw_error(c, 502, "bad_gateway", "vouchd's quote or info could not be put in a report");
+	}
 	if (v2) {
 		char fp[65];
 		vouch_hex_encode(fp, g->tls_spki_sha256, 32);

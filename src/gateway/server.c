@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gateway.h"
 #include "vouchd_client.h"
@@ -45,6 +46,10 @@ enum MHD_Result gw_error(struct MHD_Connection *c, unsigned status, const char *
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* ASCII only: the message may quote what a client sent (a URL, a parameter), which need not be UTF-8 */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			*p = '?';
 	return gw_json(c, status, json_pack("{s:{s:s, s:s, s:i}}", "error", "message", msg, "type", type, "code", status));
 }
 
@@ -54,7 +59,7 @@ static int authorized(struct MHD_Connection *c)
 		return 1;
 	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	size_t want = strlen(gw.cfg.token);
-	if (!h || strncmp(h, "Bearer ", 7))
+	if (!h || strncasecmp(h, "Bearer ", 7))
 		return 0;
 	h += 7;
 	size_t n = strlen(h);
@@ -70,14 +75,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	(void)cls, (void)version;
 	struct body *b = *ctx;
-	int post = !strcmp(method, "POST");
+	int post = !strcmp(method, "POST"), get = !strcmp(method, "GET");
+	int public = get && (!strcmp(url, "/v1/models") || !strcmp(url, "/v1/attestation/report"));
 	if (!b) {
 		if (!(b = calloc(1, sizeof *b)))
 			return MHD_NO;
 		*ctx = b;
+		/* refused before any body is read: a client without the token, or with a body over the limit, costs
+		 * no memory */
+		if (!public && !authorized(c))
+			return gw_error(c, 401, "authentication_error", "missing or wrong bearer token");
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > gw.cfg.max_body)
-			b->too_big = 1;
+			return gw_error(c, 413, "invalid_request_error", "request body larger than %zu bytes", gw.cfg.max_body);
 		return MHD_YES;
 	}
 	if (*size) {
@@ -102,13 +112,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (b->too_big)
 		return gw_error(c, 413, "invalid_request_error", "request body larger than %zu bytes", gw.cfg.max_body);
-	int get = !strcmp(method, "GET");
 	if (get && !strcmp(url, "/v1/models"))
 		return proxy_models(&gw, c);
 	if (get && !strcmp(url, "/v1/attestation/report"))
 		return report_answer(&gw, c);
-	if (!authorized(c))
-		return gw_error(c, 401, "authentication_error", "missing or wrong bearer token");
 	if (post && (!strcmp(url, "/v1/chat/completions") || !strcmp(url, "/v1/completions")))
 		return proxy_completion(&gw, c, url, b->p ? b->p : "", b->n, &b->receipt);
 	if (get && !strncmp(url, "/v1/signature/", 14) && url[14]) {

@@ -183,6 +183,8 @@ static int check_report(vouch_receipt_check *c, const char *algo, const char *ad
 		step(c, VOUCH_RECEIPT_REPORT, 0, "the report's tls_cert_fingerprint is not 32 bytes of hex");
 	} else if (!quote[0] || !x.event_log.p) {
 		step(c, VOUCH_RECEIPT_REPORT, 0, "the report carries no %s", quote[0] ? "event_log" : "intel_quote");
+	} else if (strspn(quote, "0123456789abcdefABCDEF") != strlen(quote)) {
+		step(c, VOUCH_RECEIPT_REPORT, 0, "the report's intel_quote is not hex");
 	} else {
 		c->version = x.have_version ? (int)x.version : 1;
 		c->have_tls_fingerprint = fp[0] != 0;
@@ -235,6 +237,12 @@ int vouch_receipt_check_binding(vouch_receipt_check *c, const uint8_t report_dat
 {
 	uint8_t bound[32] = {0};
 	int v2 = c->version == 2;
+	if (tls_fingerprint && !v2)
+		/* the verifier wants the TLS session bound: only a version 2 report binds it (a man in the middle
+		 * could otherwise relay a version 1 report with the verifier's nonce) */
+		return step(c, VOUCH_RECEIPT_BINDING, 0, "a TLS fingerprint was given but the report is version %d, which "
+							"does not bind the TLS key (ask for version=2)", c->version),
+		       VOUCH_E_RECEIPT;
 	if (v2) {
 		const uint8_t *fp = tls_fingerprint ? tls_fingerprint : c->have_tls_fingerprint ? c->tls_fingerprint : NULL;
 		uint8_t b[64];

@@ -101,6 +101,8 @@ expect 2 "verify-response: the report of the other key" -- vr --response "$G/res
 contains "another key" "named"
 expect 2 "verify-response: another nonce than the verifier's (a replayed report)" -- vr --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --nonce ${NONCE%7}8
 contains "replayed" "named"
+expect 2 "verify-response: a TLS fingerprint against a version 1 report (it binds no TLS key)" -- vr --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --nonce $NONCE --tls-fingerprint $NONCE
+contains "version=2" "the way out is named"
 expect 2 "verify-response: Intel's root instead of the simulated one" -- "$VOUCH" verify-response --request "$G/request.json" --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --collateral "$G/collateral.json" --now "$AT"
 contains "!! quote" "the quote step fails"
 expect 2 "verify-response: months after the collateral's validity" -- vr --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --now 2027-06-01T00:00:00Z

@@ -6,8 +6,9 @@
  *   GET  /v1/models
  * The model name steers the behaviour the tests need: "fake-slow" waits 50 ms per token (and 2 s before a
  * non-streamed answer), "fake-paced-<ms>" streams a token every <ms> ms (a model's pace, for the benchmark),
- * "fake-fail" answers 500, "fake-big" sends 4,000 tokens. Ids are "chatcmpl-<n>" and "cmpl-<n>", n counting
- * from 1.
+ * "fake-fail" answers 500 ("fake-fail-big": with a 3 MiB body), "fake-big" sends 4,000 tokens, "fake-cut" breaks
+ * its stream off after 3 events, "fake-spaced" answers JSON with spaces and the id not first, "fake-fixed-id"
+ * always answers id "chatcmpl-0". Ids are otherwise "chatcmpl-<n>" and "cmpl-<n>", n counting from 1.
  *
  *   fake_llm [--port N]     prints "port N" once listening; runs until SIGTERM */
 #include <arpa/inet.h>
@@ -35,6 +36,7 @@ struct stream {
 	long id;
 	char model[64], tag[64];
 	int tokens, sent, done, delay_ms;
+	int cut_after; /* > 0: the stream breaks off after this many events (no clean end) */
 };
 
 static void tag_of(json_t *req, int chat, char *out, size_t cap)
@@ -78,6 +80,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	struct stream *s = cls;
 	if (s->sent > s->tokens + 1)
 		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (s->cut_after && s->sent >= s->cut_after)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
 	if (s->delay_ms)
 		usleep((useconds_t)s->delay_ms * 1000);
 	char e[512];
@@ -140,10 +144,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		s.delay_ms = 50;
 	if (sscanf(s.model, "fake-paced-%d", &s.delay_ms) == 1 && (s.delay_ms < 0 || s.delay_ms > 10000))
 		s.delay_ms = 0;
+	if (!strcmp(s.model, "fake-cut"))
+		s.cut_after = 3;
+	if (!strcmp(s.model, "fake-fixed-id"))
+		s.id = 0;
 	int streaming = json_is_true(json_object_get(req, "stream"));
 	json_decref(req);
 	if (!strcmp(s.model, "fake-fail"))
 		return json_answer(c, 500, "{\"error\":{\"message\":\"the model failed\",\"type\":\"server_error\"}}");
+	if (!strcmp(s.model, "fake-fail-big")) {
+		size_t n = 3u << 20;
+		char *big = malloc(n + 64);
+		int k = sprintf(big, "{\"error\":{\"type\":\"server_error\",\"message\":\"");
+		memset(big + k, 'x', n);
+		strcpy(big + k + n, "\"}}");
+		enum MHD_Result ret = json_answer(c, 500, big);
+		free(big);
+		return ret;
+	}
 	if (streaming) {
 		struct stream *heap = malloc(sizeof *heap);
 		*heap = s;
@@ -161,7 +179,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	content[0] = 0;
 	for (int i = 0; i < s.tokens; i++)
 		at += (size_t)snprintf(content + at, (size_t)s.tokens * 96 + 1 - at, "tok%d[%s] ", i, s.tag);
-	if (chat)
+	if (chat && !strcmp(s.model, "fake-spaced"))
+		snprintf(answer, cap + 512,
+			 "{ \"object\": \"chat.completion\", \"id\": \"chatcmpl-%ld\", \"model\": \"%s\", \"choices\": [ "
+			 "{ \"index\": 0, \"message\": { \"role\": \"assistant\", \"content\": \"%s\" } } ] }",
+			 s.id, s.model, content);
+	else if (chat)
 		snprintf(answer, cap + 512,
 			 "{\"id\":\"chatcmpl-%ld\",\"object\":\"chat.completion\",\"created\":1764000000,\"model\":\"%s\","
 			 "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"%s\"},"

@@ -327,6 +327,7 @@ static void each_document_fault_is_named(void)
 	expect_fail("ecdsa", 0, "\"nvidia_payload\":\"\"", "\"nvidia_payload\":\"\",\"tls_cert_fingerprint\":\"ab\"",
 		    VOUCH_RECEIPT_REPORT, "tls_cert_fingerprint");
 	expect_fail("ecdsa", 0, "{", "{{", VOUCH_RECEIPT_REPORT, "not a JSON object");
+	expect_fail("ecdsa", 0, "\"intel_quote\":\"", "\"intel_quote\":\"\\\"", VOUCH_RECEIPT_REPORT, "not hex");
 }
 
 static void escapes_are_decoded(void)
@@ -349,6 +350,11 @@ static void binding_faults_are_named(void)
 	CHECK_OK(make(&d, "ecdsa", 1));
 	vouch_receipt_check c;
 	uint8_t rdata[64], mine[32];
+	/* a TLS fingerprint with a version 1 report: v1 binds no TLS key, so the check cannot pass */
+	CHECK_OK(check(&c, &d));
+	CHECK_ERR(vouch_receipt_check_binding(&c, d.report_data, d.nonce, d.fp), VOUCH_E_RECEIPT);
+	CHECK(strstr(c.detail[VOUCH_RECEIPT_BINDING], "version=2") != NULL);
+	vouch_receipt_check_free(&c);
 	/* a report replayed: the verifier sent another nonce */
 	CHECK_OK(check(&c, &d));
 	memcpy(rdata, d.report_data, 64);

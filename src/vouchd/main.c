@@ -101,25 +101,30 @@ static int load_config(struct config *c, const char *path)
 	return 0;
 }
 
+/* The socket is bound, given its mode and listening under a temporary name, then renamed into place: its path
+ * appears only once connect() works (a client that waits for the file never meets a refused connection), and
+ * a stale socket of an earlier run is replaced in one step. */
 static int unix_listen(const char *dir, const char *name, unsigned mode, char *path, size_t cap)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (snprintf(path, cap, "%s/%s", dir, name) >= (int)sizeof sa.sun_path) {
+	char tmp[sizeof sa.sun_path];
+	if (snprintf(path, cap, "%s/%s", dir, name) >= (int)sizeof sa.sun_path ||
+	    snprintf(tmp, sizeof tmp, "%s/.%s.new", dir, name) >= (int)sizeof tmp) {
 		vlog(LOG_ERR, "socket path %s/%s is too long", dir, name);
 		return -1;
 	}
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", tmp);
 	struct stat st;
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			vlog(LOG_ERR, "%s exists and is not a socket", path);
-			return -1;
-		}
-		unlink(path); /* a stale socket from an earlier run */
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		vlog(LOG_ERR, "%s exists and is not a socket", path);
+		return -1;
 	}
+	unlink(tmp); /* left by a run that died between bind and rename */
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) || chmod(path, (mode_t)mode) || listen(fd, 1024)) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) || chmod(tmp, (mode_t)mode) || listen(fd, 1024) ||
+	    rename(tmp, path)) {
 		vlog(LOG_ERR, "cannot listen on %s: %s", path, strerror(errno));
+		unlink(tmp);
 		if (fd >= 0)
 			close(fd);
 		return -1;

@@ -39,9 +39,10 @@ static int hex32(const char *s, uint8_t out[32])
 	return s && strlen(s) == 64 && !vouch_hex_decode(out, 32, &got, s, 64) && got == 32;
 }
 
-/* The quote step: the report's evidence parsed and verified as vouch verify --attestation does. Returns 0 when
- * it ran (its verdict recorded in c), or an exit code when it could not (no collateral, ...). */
-static int check_quote(vouch_receipt_check *c, const struct verify_args *a, vouch_verdict *v)
+/* The quote step: the report's evidence parsed and verified as vouch verify --attestation does; rd gets the
+ * verified quote's report data (the verdict points into the evidence, freed here). Returns 0 when it ran (its
+ * verdict recorded in c), or an exit code when it could not (no collateral, ...). */
+static int check_quote(vouch_receipt_check *c, const struct verify_args *a, vouch_verdict *v, uint8_t rd[64])
 {
 	vouch_dstack_evidence ev;
 	char msg[256];
@@ -53,6 +54,8 @@ static int check_quote(vouch_receipt_check *c, const struct verify_args *a, vouc
 	}
 	vouch_dstack_result *dr = malloc(sizeof *dr);
 	int e = dr ? verify_evidence(a, &ev, dr, v) : EXIT_UNAVAILABLE;
+	if (e == -1 && dr->is_valid)
+		memcpy(rd, v->quote.td.report_data, 64);
 	if (e == -1)
 		vouch_receipt_check_quote(c, dr->is_valid, dr->is_valid ? (v->simulated ? "simulated TDX quote verified, "
 											    "event log replayed"
@@ -129,9 +132,10 @@ int cmd_verify_response(int argc, char **argv)
 	int rc = 0;
 	int ok = v && !vouch_receipt_check_documents(&r, doc[0], n[0], doc[1], n[1], (const char *)doc[2], n[2],
 						     (const char *)doc[3], n[3]);
-	if (ok && !(rc = check_quote(&r, &a, v)))
+	uint8_t rd[64];
+	if (ok && !(rc = check_quote(&r, &a, v, rd)))
 		ok = r.state[VOUCH_RECEIPT_QUOTE] == 1 &&
-		     !vouch_receipt_check_binding(&r, v->quote.td.report_data, nonce ? nonce_b : NULL, fp ? fp_b : NULL);
+		     !vouch_receipt_check_binding(&r, rd, nonce ? nonce_b : NULL, fp ? fp_b : NULL);
 	for (int i = 0; i < 4; i++)
 		free(doc[i]);
 	if (rc) {

@@ -67,9 +67,11 @@ struct gw_receipt {
 };
 void receipt_expect(struct gw *g, struct gw_receipt *p);
 void receipt_settle(struct gw *g, struct gw_receipt *p, int delivered);
-/* GET /v1/signature/{id}: the answer's JSON, or NULL with an HTTP status and message. Waits for a receipt
- * still being signed. */
-json_t *receipt_get(struct gw *g, const char *chat_id, const char *algo, unsigned *status, char *err, size_t cap);
+/* GET /v1/signature/{id}[?request_sha256=]: the answer's JSON, or NULL with an HTTP status and message. req: the
+ * request's hash, to pick one answer among several with this id (NULL: the newest). Waits for a receipt still
+ * being signed. */
+json_t *receipt_get(struct gw *g, const char *chat_id, const uint8_t *req, const char *algo, unsigned *status, char *err,
+		    size_t cap);
 /* EIP-191 personal_sign of text with the gateway's ECDSA key (r ‖ s ‖ v, v 27/28), and Ed25519. */
 int gw_sign(struct gw *g, const char *text, uint8_t ecdsa_sig[65], uint8_t ed25519_sig[64], char *err, size_t cap);
 

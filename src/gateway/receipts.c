@@ -23,6 +23,7 @@ struct rec {
 	struct rec *next;
 	int64_t seq;    /* journal entry, -1 while being signed */
 	int failed;     /* 1: signing failed; 2: the answer never reached its client, so it has no receipt */
+	uint8_t req[32]; /* SHA-256 of the request: a client finds its own answer among several with one id */
 	char id[];
 };
 
@@ -52,13 +53,13 @@ static unsigned hash(const char *s)
 	return h % BUCKETS;
 }
 
-/* under lock: the answer /v1/signature/{id} speaks for — the newest with this id that is signed or being
- * signed, else the newest (failed) one */
-static struct rec *find(struct receipts *r, const char *id)
+/* under lock: the answer /v1/signature/{id} speaks for — the newest with this id (and this request, when req
+ * is given) that is signed or being signed, else the newest (failed) one */
+static struct rec *find(struct receipts *r, const char *id, const uint8_t *req)
 {
 	struct rec *failed = NULL;
 	for (struct rec *x = r->bucket[hash(id)]; x; x = x->next)
-		if (!strcmp(x->id, id)) {
+		if (!strcmp(x->id, id) && (!req || !memcmp(x->req, req, 32))) {
 			if (!x->failed)
 				return x;
 			if (!failed)
@@ -68,13 +69,14 @@ static struct rec *find(struct receipts *r, const char *id)
 }
 
 /* under lock: a new record, newest in its bucket */
-static struct rec *put(struct receipts *r, const char *id, int64_t seq)
+static struct rec *put(struct receipts *r, const char *id, int64_t seq, const uint8_t req[32])
 {
 	size_t n = strlen(id) + 1;
 	struct rec *x = malloc(sizeof *x + n);
 	if (!x)
 		return NULL;
 	memcpy(x->id, id, n);
+	memcpy(x->req, req, 32);
 	x->seq = seq;
 	x->failed = 0;
 	unsigned h = hash(id);
@@ -220,7 +222,7 @@ void receipt_add(struct gw *g, const char *chat_id, const uint8_t req_sha256[32]
 {
 	struct receipts *r = g->receipts;
 	pthread_mutex_lock(&r->lock);
-	struct rec *x = put(r, chat_id, -1);
+	struct rec *x = put(r, chat_id, -1, req_sha256);
 	struct job *j = x ? job_of(x, req_sha256, resp_sha256) : NULL;
 	if (j)
 		enqueue(r, j);
@@ -233,7 +235,7 @@ void receipt_expect(struct gw *g, struct gw_receipt *p)
 {
 	struct receipts *r = g->receipts;
 	pthread_mutex_lock(&r->lock);
-	p->rec = put(r, p->id, -1);
+	p->rec = put(r, p->id, -1, p->req);
 	pthread_mutex_unlock(&r->lock);
 	p->set = p->rec != NULL;
 }
@@ -255,7 +257,8 @@ void receipt_settle(struct gw *g, struct gw_receipt *p, int delivered)
 	p->rec = NULL;
 }
 
-json_t *receipt_get(struct gw *g, const char *chat_id, const char *algo, unsigned *status, char *err, size_t cap)
+json_t *receipt_get(struct gw *g, const char *chat_id, const uint8_t *req, const char *algo, unsigned *status, char *err,
+		    size_t cap)
 {
 	struct receipts *r = g->receipts;
 	int ecdsa = !strcmp(algo, "ecdsa");
@@ -269,7 +272,7 @@ json_t *receipt_get(struct gw *g, const char *chat_id, const char *algo, unsigne
 	dl.tv_sec += WAIT_S;
 	pthread_mutex_lock(&r->lock);
 	struct rec *x;
-	while ((x = find(r, chat_id)) && x->seq < 0 && !x->failed)
+	while ((x = find(r, chat_id, req)) && x->seq < 0 && !x->failed)
 		if (pthread_cond_timedwait(&r->done, &r->lock, &dl))
 			break;
 	int64_t seq = x ? x->seq : -1;
@@ -277,7 +280,7 @@ json_t *receipt_get(struct gw *g, const char *chat_id, const char *algo, unsigne
 	pthread_mutex_unlock(&r->lock);
 	if (!x) {
 		*status = 404;
-		snprintf(err, cap, "Chat id not found");
+		snprintf(err, cap, req ? "no answer with this chat id to this request" : "Chat id not found");
 		return NULL;
 	}
 	if (seq < 0) {
@@ -318,9 +321,14 @@ static int load_index(struct gw *g, char *err, size_t cap)
 		size_t i;
 		json_array_foreach(entries, i, e)
 		{
-			const char *id = json_string_value(json_object_get(json_object_get(e, "payload"), "chat_id"));
-			if (id && !strcmp(json_string_value(json_object_get(e, "kind")) ?: "", "receipt"))
-				put(r, id, (int64_t)json_integer_value(json_object_get(e, "seq"))), total++;
+			json_t *p = json_object_get(e, "payload");
+			const char *id = json_string_value(json_object_get(p, "chat_id"));
+			const char *text = json_string_value(json_object_get(p, "text"));
+			uint8_t req[32];
+			size_t n;
+			if (id && text && strlen(text) == 129 && !vouch_hex_decode(req, 32, &n, text, 64) && n == 32 &&
+			    !strcmp(json_string_value(json_object_get(e, "kind")) ?: "", "receipt"))
+				put(r, id, (int64_t)json_integer_value(json_object_get(e, "seq")), req), total++;
 		}
 		size_t n = json_array_size(entries);
 		json_decref(got);

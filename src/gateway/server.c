@@ -7,6 +7,7 @@
 
 #include "gateway.h"
 #include "vouchd_client.h"
+#include "vouch/util.h"
 
 struct body {
 	char *p;
@@ -120,9 +121,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return proxy_completion(&gw, c, url, b->p ? b->p : "", b->n, &b->receipt);
 	if (get && !strncmp(url, "/v1/signature/", 14) && url[14]) {
 		const char *algo = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "signing_algo");
+		const char *rq = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "request_sha256");
+		uint8_t req[32];
+		size_t n;
+		if (rq && (strlen(rq) != 64 || vouch_hex_decode(req, 32, &n, rq, 64) || n != 32))
+			return gw_error(c, 400, "invalid_request_error", "request_sha256 must be 64 hex digits");
 		unsigned status;
 		char err[256];
-		json_t *r = receipt_get(&gw, url + 14, algo ? algo : "ecdsa", &status, err, sizeof err);
+		json_t *r = receipt_get(&gw, url + 14, rq ? req : NULL, algo ? algo : "ecdsa", &status, err, sizeof err);
 		return r ? gw_json(c, 200, r) : gw_error(c, status, status == 404 ? "not_found" : "invalid_request_error", "%s", err);
 	}
 	if (!get && !post)

@@ -160,6 +160,11 @@ test('a backend that misbehaves: a huge error answer, a stream broken off, space
   const sigB = JSON.parse((await get(g.port, '/v1/signature/chatcmpl-0')).text);
   assert.equal(sigB.text, `${sha(reqB)}:${sha(b.text)}`);
   assert.ok(sigB.journal.seq > sigA.journal.seq, 'both are in the journal');
+  // the client of the first answer still finds its own, by its request's hash
+  const mine = await get(g.port, `/v1/signature/chatcmpl-0?request_sha256=${sha(reqA)}`);
+  assert.equal(JSON.parse(mine.text).text, sigA.text);
+  assert.equal((await get(g.port, `/v1/signature/chatcmpl-0?request_sha256=${sha('other')}`)).status, 404);
+  assert.equal((await get(g.port, '/v1/signature/chatcmpl-0?request_sha256=xyz')).status, 400);
   // a URL that is not UTF-8 still gets a JSON answer
   const bad = await get(g.port, '/v1/%FF');
   assert.equal(bad.status, 404);

@@ -92,14 +92,9 @@ static int wait_ready(unsigned short port)
 	return -1;
 }
 
-static int by_double(const void *a, const void *b)
-{
-	return cmp_double(a, b);
-}
-
 static double median(double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof *v, by_double);
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
 	return v[n / 2];
 }
 

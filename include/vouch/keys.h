@@ -34,6 +34,9 @@ int vouch_hkdf_sha256(uint8_t *out, size_t out_len, const void *salt, size_t sal
 
 /* Keccak-256 as Ethereum uses it (original padding, not SHA3-256). */
 void vouch_keccak256(uint8_t out[32], const void *p, size_t n);
+/* EIP-191 personal_sign's digest of a message: keccak256("\x19Ethereum Signed Message:\n" ‖ decimal length ‖
+ * message). Returns 0 or VOUCH_E_NOMEM. */
+int vouch_eip191_digest(uint8_t out[32], const void *msg, size_t len);
 /* Keccak with 256-, 384- or 512-bit output (out_len 32, 48 or 64); other lengths write nothing. */
 void vouch_keccak(uint8_t *out, size_t out_len, const void *p, size_t n);
 

@@ -18,6 +18,10 @@ extern "C" {
  * out may alias hex: decoding never writes ahead of what it has read. */
 int vouch_hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *hex, size_t hex_len);
 
+/* Exactly n bytes: s (NUL-terminated) is 2*n hex digits, optionally after "0x"; no whitespace. For fields
+ * whose size is fixed (keys, hashes, nonces, signatures). Returns 1 when it is, else 0 (out undefined). */
+int vouch_hex_decode_exact(uint8_t *out, size_t n, const char *s);
+
 /* Writes 2*len lowercase hex digits and a NUL into out (which holds 2*len+1 bytes). */
 void vouch_hex_encode(char *out, const uint8_t *in, size_t len);
 
@@ -32,6 +36,23 @@ size_t vouch_base64url_encode(char *out, const uint8_t *in, size_t n);
 /* Overwrites len bytes at p with zeros in a way the compiler may not remove. Use on every buffer that held
  * a secret, on every exit path. */
 void vouch_wipe(void *p, size_t len);
+
+/* The string member key of the JSON object text (top level only), decoded into out (cap bytes with the
+ * NUL), without allocating; the whole text must be one valid object. Returns 0, VOUCH_E_JSON (not an object,
+ * no such string member, or an embedded NUL) or VOUCH_E_LIMIT (longer than cap - 1). */
+int vouch_json_member_string(char *out, size_t cap, const char *text, size_t len, const char *key);
+
+/* A growing byte buffer, its data always followed by a NUL (so that text reads as a C string). Growing moves
+ * the data to a new block and wipes the old one, and vouch_buf_free wipes: a buffer may hold a secret (a key
+ * in a response) without leaving copies in freed memory. */
+typedef struct vouch_buf {
+	char *p;
+	size_t len, cap;
+} vouch_buf;
+/* Appends n bytes unless the data would pass max bytes. Returns 0, VOUCH_E_LIMIT or VOUCH_E_NOMEM. */
+int vouch_buf_add(vouch_buf *b, const void *p, size_t n, size_t max);
+/* Wipes and frees the data; the buffer is empty again. */
+void vouch_buf_free(vouch_buf *b);
 
 /* Parses an RFC 3339 UTC date as Intel writes them ("2025-07-19T10:00:35Z", optional fraction, 'Z' or
  * "+00:00") into Unix seconds. Returns 0 or VOUCH_E_TIME. */

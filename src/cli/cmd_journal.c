@@ -352,9 +352,7 @@ int cmd_journal(int argc, char **argv)
 		{"client-time", required_argument, 0, 'T'}, {"now", no_argument, 0, 'N'},
 		{"seq", required_argument, 0, 's'},     {"output", required_argument, 0, 'o'},
 		{"nonce", required_argument, 0, 'c'},   {"sim-state", required_argument, 0, 'S'},
-		{"collateral", required_argument, 0, 'C'}, {"pccs", required_argument, 0, 'P'},
-		{"cache-dir", required_argument, 0, 'D'}, {"offline", no_argument, 0, 'O'},
-		{"follow", no_argument, 0, 'f'},        {"help", no_argument, 0, 'h'},
+		VERIFY_COLLATERAL_OPTIONS,              {"follow", no_argument, 0, 'f'},        {"help", no_argument, 0, 'h'},
 		{0}};
 	struct common c = {0};
 	struct verify_args va = {0};
@@ -363,6 +361,8 @@ int cmd_journal(int argc, char **argv)
 	int now = 0, follow = 0, have_seq = 0, ch;
 	optind = 1;
 	while ((ch = getopt_long(argc - 1, argv + 1, "n:o:fh", opts, NULL)) != -1) {
+		if (verify_option(&va, ch, optarg, "journal"))
+			continue; /* the collateral options: none can fail */
 		switch (ch) {
 		case 'J': c.journal = optarg; break;
 		case 'l': c.listen = optarg; break;
@@ -377,10 +377,6 @@ int cmd_journal(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'c': nonce = optarg; break;
 		case 'S': sim = optarg; break;
-		case 'C': va.collateral = optarg; break;
-		case 'P': va.fetch.pccs_url = optarg; break;
-		case 'D': va.fetch.cache_dir = optarg; break;
-		case 'O': va.fetch.offline = 1; break;
 		case 'f': follow = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;

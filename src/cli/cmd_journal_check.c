@@ -35,12 +35,6 @@ static void verify_usage(FILE *f)
 		"exit: 0 verified, 2 not verified, 64 usage, 66 unreadable\n");
 }
 
-static int hex_arg(const char *s, uint8_t *out, size_t n)
-{
-	size_t got;
-	return strlen(s) == 2 * n && vouch_hex_decode(out, n, &got, s, strlen(s)) == 0 && got == n;
-}
-
 int cmd_journal_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -55,14 +49,14 @@ int cmd_journal_verify(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			if (!hex_arg(optarg, compose, 32)) {
+			if (!vouch_hex_decode_exact(compose, 32, optarg)) {
 				errorf("journal verify", "--expect-compose-hash: 64 hex digits expected");
 				return EXIT_USAGE;
 			}
 			o.expect_compose_hash = compose;
 			break;
 		case 'm':
-			if (!hex_arg(optarg, mrtd, 48)) {
+			if (!vouch_hex_decode_exact(mrtd, 48, optarg)) {
 				errorf("journal verify", "--expect-mrtd: 96 hex digits expected");
 				return EXIT_USAGE;
 			}

@@ -135,15 +135,12 @@ static void print_human(const vouch_verdict *v, int rejected, unsigned accept)
 
 int cmd_verify(int argc, char **argv)
 {
-	enum { O_COLL = 256, O_NOCOLL, O_PCCS, O_CACHE, O_OFFLINE, O_NOW, O_ROOT, O_ACCEPT, O_SVC, O_DEBUG, O_JSON, O_ATT, O_RATLS };
+	enum { O_NOCOLL = 256, O_ACCEPT, O_SVC, O_JSON, O_ATT, O_RATLS };
 	static const struct option opts[] = {
-		{"collateral", required_argument, 0, O_COLL}, {"no-collateral", no_argument, 0, O_NOCOLL},
-		{"pccs", required_argument, 0, O_PCCS},       {"cache-dir", required_argument, 0, O_CACHE},
-		{"offline", no_argument, 0, O_OFFLINE},       {"now", required_argument, 0, O_NOW},
-		{"root", required_argument, 0, O_ROOT},       {"accept", required_argument, 0, O_ACCEPT},
-		{"allow-service-td", no_argument, 0, O_SVC},  {"allow-debug", no_argument, 0, O_DEBUG},
-		{"json", no_argument, 0, O_JSON},             {"attestation", required_argument, 0, O_ATT},
-		{"ratls", required_argument, 0, O_RATLS},
+		VERIFY_QUOTE_OPTIONS,
+		{"no-collateral", no_argument, 0, O_NOCOLL},  {"accept", required_argument, 0, O_ACCEPT},
+		{"allow-service-td", no_argument, 0, O_SVC},  {"json", no_argument, 0, O_JSON},
+		{"attestation", required_argument, 0, O_ATT}, {"ratls", required_argument, 0, O_RATLS},
 		{"help", no_argument, 0, 'h'},                {0},
 	};
 	struct verify_args a;
@@ -152,26 +149,19 @@ int cmd_verify(int argc, char **argv)
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int taken = verify_option(&a, c, optarg, "verify");
+		if (taken < 0)
+			return EXIT_USAGE;
+		if (taken)
+			continue;
 		switch (c) {
-		case O_COLL: a.collateral = optarg; break;
 		case O_NOCOLL: a.no_collateral = 1; break;
-		case O_PCCS: a.fetch.pccs_url = optarg; break;
-		case O_CACHE: a.fetch.cache_dir = optarg; break;
-		case O_OFFLINE: a.fetch.offline = 1; break;
-		case O_NOW:
-			if (parse_now(optarg, &a.now)) {
-				errorf("verify", "--now: \"%s\" is neither Unix seconds nor an RFC 3339 date", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case O_ROOT: a.root = optarg; break;
 		case O_ACCEPT:
 			if (parse_accept(optarg, &a.accept))
 				return EXIT_USAGE;
 			a.have_accept = 1;
 			break;
 		case O_SVC: a.flags |= VOUCH_ALLOW_SERVICE_TD; break;
-		case O_DEBUG: a.flags |= VOUCH_ALLOW_DEBUG; break;
 		case O_JSON: a.json = 1; break;
 		case O_ATT: a.attestation = optarg; break;
 		case O_RATLS: a.ratls = optarg; break;
@@ -179,11 +169,8 @@ int cmd_verify(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if ((a.collateral != NULL) + a.no_collateral > 1 ||
-	    ((a.collateral || a.no_collateral) && (a.fetch.pccs_url || a.fetch.offline))) {
-		errorf("verify", "choose one of --collateral, --no-collateral or fetching (--pccs/--offline)");
+	if (verify_options_check(&a, "verify"))
 		return EXIT_USAGE;
-	}
 	if (a.attestation || a.ratls) {
 		if (optind != argc) {
 			usage(stderr);

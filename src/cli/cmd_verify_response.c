@@ -33,12 +33,6 @@ static void usage(FILE *f)
 }
 
 
-static int hex32(const char *s, uint8_t out[32])
-{
-	size_t got;
-	return s && strlen(s) == 64 && !vouch_hex_decode(out, 32, &got, s, 64) && got == 32;
-}
-
 /* The quote step: the report's evidence parsed and verified as vouch verify --attestation does; rd gets the
  * verified quote's report data (the verdict points into the evidence, freed here). Returns 0 when it ran (its
  * verdict recorded in c), or an exit code when it could not (no collateral, ...). */
@@ -68,16 +62,14 @@ static int check_quote(vouch_receipt_check *c, const struct verify_args *a, vouc
 
 int cmd_verify_response(int argc, char **argv)
 {
-	enum { O_REQ = 1000, O_RESP, O_SIG, O_REP, O_NONCE, O_FP, O_COLL, O_PCCS, O_CACHE, O_OFF, O_ROOT, O_NOW, O_DEBUG, O_JSON };
+	enum { O_REQ = 256, O_RESP, O_SIG, O_REP, O_NONCE, O_FP, O_JSON };
 	static const struct option opts[] = {
+		VERIFY_QUOTE_OPTIONS,
 		{"request", required_argument, 0, O_REQ},  {"response", required_argument, 0, O_RESP},
 		{"signature", required_argument, 0, O_SIG}, {"report", required_argument, 0, O_REP},
 		{"nonce", required_argument, 0, O_NONCE},  {"tls-fingerprint", required_argument, 0, O_FP},
-		{"collateral", required_argument, 0, O_COLL}, {"pccs", required_argument, 0, O_PCCS},
-		{"cache-dir", required_argument, 0, O_CACHE}, {"offline", no_argument, 0, O_OFF},
-		{"root", required_argument, 0, O_ROOT},    {"now", required_argument, 0, O_NOW},
-		{"allow-debug", no_argument, 0, O_DEBUG},  {"json", no_argument, 0, O_JSON},
-		{"help", no_argument, 0, 'h'},             {0}};
+		{"json", no_argument, 0, O_JSON},          {"help", no_argument, 0, 'h'},
+		{0}};
 	const char *req = NULL, *resp = NULL, *sigf = NULL, *repf = NULL, *nonce = NULL, *fp = NULL;
 	struct verify_args a;
 	memset(&a, 0, sizeof a);
@@ -85,6 +77,11 @@ int cmd_verify_response(int argc, char **argv)
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int taken = verify_option(&a, c, optarg, "verify-response");
+		if (taken < 0)
+			return EXIT_USAGE;
+		if (taken)
+			continue;
 		switch (c) {
 		case O_REQ: req = optarg; break;
 		case O_RESP: resp = optarg; break;
@@ -92,18 +89,6 @@ int cmd_verify_response(int argc, char **argv)
 		case O_REP: repf = optarg; break;
 		case O_NONCE: nonce = optarg; break;
 		case O_FP: fp = optarg; break;
-		case O_COLL: a.collateral = optarg; break;
-		case O_PCCS: a.fetch.pccs_url = optarg; break;
-		case O_CACHE: a.fetch.cache_dir = optarg; break;
-		case O_OFF: a.fetch.offline = 1; break;
-		case O_ROOT: a.root = optarg; break;
-		case O_NOW:
-			if (parse_now(optarg, &a.now)) {
-				errorf("verify-response", "--now: \"%s\" is neither Unix seconds nor RFC 3339", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case O_DEBUG: a.flags |= VOUCH_ALLOW_DEBUG; break;
 		case O_JSON: a.json = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
@@ -113,9 +98,12 @@ int cmd_verify_response(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (verify_options_check(&a, "verify-response"))
+		return EXIT_USAGE;
 	uint8_t nonce_b[32], fp_b[32];
-	if ((nonce && !hex32(nonce, nonce_b)) || (fp && !hex32(fp, fp_b))) {
-		errorf("verify-response", "--%s: expected 64 hex digits", nonce && !hex32(nonce, nonce_b) ? "nonce" : "tls-fingerprint");
+	int bad_nonce = nonce && !vouch_hex_decode_exact(nonce_b, 32, nonce);
+	if (bad_nonce || (fp && !vouch_hex_decode_exact(fp_b, 32, fp))) {
+		errorf("verify-response", "--%s: expected 64 hex digits", bad_nonce ? "nonce" : "tls-fingerprint");
 		return EXIT_USAGE;
 	}
 	size_t n[4];

@@ -5,7 +5,37 @@
 
 #include "cli.h"
 #include "verify_common.h"
+#include "vouch/dcap.h"
 #include "vouch/err.h"
+
+int verify_option(struct verify_args *a, int opt, const char *arg, const char *verb)
+{
+	switch (opt) {
+	case VO_COLL: a->collateral = arg; return 1;
+	case VO_PCCS: a->fetch.pccs_url = arg; return 1;
+	case VO_CACHE: a->fetch.cache_dir = arg; return 1;
+	case VO_OFFLINE: a->fetch.offline = 1; return 1;
+	case VO_ROOT: a->root = arg; return 1;
+	case VO_DEBUG: a->flags |= VOUCH_ALLOW_DEBUG; return 1;
+	case VO_NOW:
+		if (parse_now(arg, &a->now)) {
+			errorf(verb, "--now: \"%s\" is neither Unix seconds nor an RFC 3339 date", arg);
+			return -1;
+		}
+		return 1;
+	default: return 0;
+	}
+}
+
+int verify_options_check(const struct verify_args *a, const char *verb)
+{
+	if ((a->collateral != NULL) + a->no_collateral > 1 ||
+	    ((a->collateral || a->no_collateral) && (a->fetch.pccs_url || a->fetch.offline))) {
+		errorf(verb, "choose one of --collateral, --no-collateral or fetching (--pccs/--offline)");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
 
 int obtain_collateral(const struct verify_args *a, const uint8_t *quote, size_t len, vouch_collateral_src *out, int *none)
 {

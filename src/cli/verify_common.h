@@ -21,6 +21,22 @@ struct verify_args {
 	const char *ratls;       /* --ratls CERT */
 };
 
+/* The options of every verb that verifies a quote, as getopt_long entries with codes from VO_COLL up:
+ * where collateral comes from (--collateral, --pccs, --cache-dir, --offline), and how the quote is judged
+ * (--root, --now, --allow-debug). */
+enum { VO_COLL = 0x1000, VO_PCCS, VO_CACHE, VO_OFFLINE, VO_ROOT, VO_NOW, VO_DEBUG };
+#define VERIFY_COLLATERAL_OPTIONS                                                                                \
+	{"collateral", required_argument, 0, VO_COLL}, {"pccs", required_argument, 0, VO_PCCS},                 \
+	{"cache-dir", required_argument, 0, VO_CACHE}, {"offline", no_argument, 0, VO_OFFLINE}
+#define VERIFY_QUOTE_OPTIONS                                                                                     \
+	VERIFY_COLLATERAL_OPTIONS, {"root", required_argument, 0, VO_ROOT}, {"now", required_argument, 0, VO_NOW}, \
+	{"allow-debug", no_argument, 0, VO_DEBUG}
+/* Takes one of those options into a: 1 when opt is one (-1 after saying why its value is bad), 0 when not. */
+int verify_option(struct verify_args *a, int opt, const char *arg, const char *verb);
+/* One source of collateral at most: --collateral, --no-collateral, or fetching (--pccs/--offline). Returns 0,
+ * or EXIT_USAGE after saying why. */
+int verify_options_check(const struct verify_args *a, const char *verb);
+
 /* Collateral per the options: read from --collateral, none (*out zeroed, *none = 1), or fetched (cache
  * directory defaulted). Returns -1 when *out is ready, else an exit code after printing why. */
 int obtain_collateral(const struct verify_args *a, const uint8_t *quote, size_t len, vouch_collateral_src *out, int *none);

@@ -9,25 +9,10 @@
 #include "vouch/util.h"
 #include "vouchd_client.h"
 
-struct sink {
-	char *p;
-	size_t n;
-};
-
+/* vouchd's answers may carry secrets (GetKey, GetTlsKey): the buffer wipes what it leaves behind */
 static size_t on_data(char *p, size_t s, size_t n, void *ud)
 {
-	struct sink *k = ud;
-	size_t len = s * n;
-	if (k->n + len > (64u << 20))
-		return 0;
-	char *q = realloc(k->p, k->n + len + 1);
-	if (!q)
-		return 0;
-	memcpy(q + k->n, p, len);
-	k->p = q;
-	k->n += len;
-	k->p[k->n] = 0;
-	return len;
+	return vouch_buf_add(ud, p, s * n, 64u << 20) ? 0 : s * n;
 }
 
 /* one easy handle per thread: its connection stays open between calls, and goes with the thread */
@@ -78,7 +63,7 @@ json_t *vc_post(const char *unix_path, const char *url, json_t *body, long *stat
 		return NULL;
 	}
 	char *text = body ? json_dumps(body, JSON_COMPACT) : strdup("{}");
-	struct sink k = {0};
+	vouch_buf k = {0};
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, unix_path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -98,7 +83,7 @@ json_t *vc_post(const char *unix_path, const char *url, json_t *body, long *stat
 		snprintf(err, cap, "%s", curl_easy_strerror(rc));
 		*status = 0;
 	} else {
-		out = json_loadb(k.p ? k.p : "", k.n, JSON_DECODE_ANY, NULL);
+		out = json_loadb(k.p ? k.p : "", k.len, JSON_DECODE_ANY, NULL);
 		if (*status != 200) {
 			json_t *e = json_object_get(out, "error");
 			snprintf(err, cap, "HTTP %ld: %s", *status, json_is_string(e) ? json_string_value(e) : "?");
@@ -108,8 +93,6 @@ json_t *vc_post(const char *unix_path, const char *url, json_t *body, long *stat
 			snprintf(err, cap, "the response is not JSON");
 		}
 	}
-	if (k.p)
-		vouch_wipe(k.p, k.n);
-	free(k.p);
+	vouch_buf_free(&k);
 	return out;
 }

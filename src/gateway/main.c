@@ -78,6 +78,15 @@ static int key_of(const char *path, const char *algo, uint8_t *pub, size_t want,
 	return ok ? 0 : -1;
 }
 
+/* Releases a vouchd answer whose string member field is a private key, wiping the key first. */
+static void release_secret(json_t *r, const char *field)
+{
+	json_t *k = json_object_get(r, field);
+	if (json_is_string(k))
+		vouch_wipe((char *)json_string_value(k), json_string_length(k));
+	json_decref(r);
+}
+
 static int setup_keys(char *err, size_t cap)
 {
 	snprintf(gw.ecdsa_path, sizeof gw.ecdsa_path, "%secdsa", gw.cfg.key_prefix);
@@ -89,7 +98,7 @@ static int setup_keys(char *err, size_t cap)
 		json_t *leak = gw_vouchd("GetKey", json_pack("{s:s, s:s}", "path", probe[i][0], "algorithm", probe[i][1]),
 					 err, cap);
 		if (leak) {
-			json_decref(leak);
+			release_secret(leak, "key");
 			snprintf(err, cap, "vouchd exports the key at %s: run vouchd with --sign-only %s, so that the "
 				 "gateway's signing keys never leave it", probe[i][0], gw.cfg.key_prefix);
 			return -1;
@@ -113,7 +122,7 @@ static int setup_tls(char *err, size_t cap)
 	const char *key = json_string_value(json_object_get(r, "key"));
 	json_t *chain = json_object_get(r, "certificate_chain");
 	if (!key || !json_array_size(chain)) {
-		json_decref(r);
+		release_secret(r, "key");
 		if (r)
 			snprintf(err, cap, "vouchd's GetTlsKey gave no key and certificate");
 		return -1;
@@ -135,7 +144,7 @@ static int setup_tls(char *err, size_t cap)
 	OPENSSL_free(spki);
 	X509_free(x);
 	BIO_free(b);
-	json_decref(r);
+	release_secret(r, "key");
 	if (n <= 0) {
 		snprintf(err, cap, "vouchd's TLS certificate does not parse");
 		return -1;
@@ -238,6 +247,8 @@ int main(int argc, char **argv)
 	receipts_stop(&gw);
 	free(gw.cfg.vouchd_sock);
 	free(gw.cfg.token);
+	if (gw.tls_key_pem)
+		vouch_wipe(gw.tls_key_pem, strlen(gw.tls_key_pem));
 	free(gw.tls_key_pem);
 	free(gw.tls_cert_pem);
 	curl_global_cleanup();

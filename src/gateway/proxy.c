@@ -5,6 +5,7 @@
  * that goes away mid-stream ends the backend transfer with it, and gets no receipt. */
 /* SHA256_Init/Update/Final: a stream is hashed as it passes */
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,36 +15,15 @@
 #include <openssl/sha.h>
 
 #include "gateway.h"
+#include "vouch/util.h"
 
 #define MAX_ANSWER (64u << 20)
 #define MAX_ERROR_ANSWER (1u << 20) /* a backend's error answer to a stream, passed on up to this size */
 #define STREAM_HIGH (1u << 20) /* pause the backend when this much is waiting for a slow client */
 
-struct buf {
-	char *p;
-	size_t n, off, cap;
-};
-
-static int buf_add(struct buf *b, const char *p, size_t n)
-{
-	if (b->n + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 16384;
-		while (cap < b->n + n)
-			cap *= 2;
-		char *q = realloc(b->p, cap);
-		if (!q)
-			return -1;
-		b->p = q, b->cap = cap;
-	}
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-	return 0;
-}
-
 static size_t collect(char *p, size_t s, size_t n, void *ud)
 {
-	struct buf *b = ud;
-	return b->n + s * n > MAX_ANSWER || buf_add(b, p, s * n) ? 0 : s * n;
+	return vouch_buf_add(ud, p, s * n, MAX_ANSWER) ? 0 : s * n;
 }
 
 /* A backend request on handle e (a fresh one when e is NULL). */
@@ -112,10 +92,11 @@ static enum MHD_Result backend_failed(struct MHD_Connection *c, CURLcode rc)
 	return gw_error(c, 502, "bad_gateway", "the backend could not be reached: %s", curl_easy_strerror(rc));
 }
 
-static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned status, const char *type, struct buf *b)
+/* Sends b's bytes (MHD takes them over) */
+static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned status, const char *type, vouch_buf *b)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(b->n, b->p, MHD_RESPMEM_MUST_FREE);
-	b->p = NULL;
+	struct MHD_Response *r = MHD_create_response_from_buffer(b->len, b->p, MHD_RESPMEM_MUST_FREE);
+	*b = (vouch_buf){0};
 	if (type)
 		MHD_add_response_header(r, "Content-Type", type);
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
@@ -124,29 +105,13 @@ static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned status, con
 }
 
 /* The top-level "id" of an OpenAI answer or chunk (a JSON object), if it is a usable key: 1 to GW_ID_MAX - 1
- * characters of [A-Za-z0-9._:-]. The backend chose it; an answer without one gets no receipt. */
-static int id_of_json(json_t *o, char out[GW_ID_MAX])
-{
-	const char *id = json_string_value(json_object_get(o, "id"));
-	size_t n = id ? strlen(id) : 0;
-	if (n == 0 || n >= GW_ID_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char ch = id[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-		      ch == '_' || ch == '.' || ch == ':'))
-			return 0;
-	}
-	memcpy(out, id, n + 1);
-	return 1;
-}
-
+ * characters of [A-Za-z0-9._:-]. The backend chose it; an answer without one gets no receipt. Read without
+ * allocating: the answer may be large and this is on every answer's path. */
 static int find_id(const char *text, size_t n, char out[GW_ID_MAX])
 {
-	json_t *o = json_loadb(text, n, 0, NULL);
-	int ok = id_of_json(o, out);
-	json_decref(o);
-	return ok;
+	if (vouch_json_member_string(out, GW_ID_MAX, text, n, "id") || !out[0])
+		return 0;
+	return strspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") == strlen(out);
 }
 
 /* The id of a stream: that of its first event ("data: {...}"), once the event is whole in text. */
@@ -157,12 +122,7 @@ static int stream_id(const char *text, size_t n, char out[GW_ID_MAX])
 		return 0;
 	d += 5;
 	const char *end = memmem(d, n - (size_t)(d - text), "\n\n", 2);
-	if (!end)
-		return 0;
-	json_t *o = json_loadb(d, (size_t)(end - d), 0, NULL);
-	int ok = id_of_json(o, out);
-	json_decref(o);
-	return ok;
+	return end && find_id(d, (size_t)(end - d), out);
 }
 
 /* SIGTERM: a transfer in progress ends (curl's progress callback) */
@@ -177,7 +137,7 @@ static enum MHD_Result whole(struct gw *g, struct MHD_Connection *c, const char 
 {
 	struct curl_slist *h = NULL;
 	CURL *kept = kept_handle(), *e = kept ? backend_request_on(kept, g, path, body, len, &h) : NULL;
-	struct buf b = {0};
+	vouch_buf b = {0};
 	char *type = NULL;
 	long status = 0;
 	if (!e)
@@ -196,12 +156,12 @@ static enum MHD_Result whole(struct gw *g, struct MHD_Connection *c, const char 
 	}
 	curl_slist_free_all(h);
 	if (rc != CURLE_OK) {
-		free(b.p);
+		vouch_buf_free(&b);
 		free(type);
 		return backend_failed(c, rc);
 	}
-	if (status == 200 && find_id(b.p ? b.p : "", b.n, pending->id)) {
-		SHA256((const uint8_t *)(b.p ? b.p : ""), b.n, pending->resp);
+	if (status == 200 && find_id(b.p ? b.p : "", b.len, pending->id)) {
+		SHA256((const uint8_t *)(b.p ? b.p : ""), b.len, pending->resp);
 		memcpy(pending->req, req_hash, 32);
 		receipt_expect(g, pending); /* signed once sent (server.c) */
 	}
@@ -215,7 +175,8 @@ struct stream {
 	CURLM *m;
 	CURL *e;
 	struct curl_slist *h;
-	struct buf q;          /* bytes from the backend not yet given to the client */
+	vouch_buf q;           /* bytes from the backend, */
+	size_t q_off;          /* given to the client up to here */
 	int running, done, paused;
 	int error_answer;      /* not a 200: read whole (up to MAX_ERROR_ANSWER) to pass on */
 	CURLcode rc;
@@ -232,12 +193,12 @@ static size_t stream_data(char *p, size_t s, size_t n, void *ud)
 {
 	struct stream *st = ud;
 	if (st->error_answer)
-		return st->q.n + s * n > MAX_ERROR_ANSWER || buf_add(&st->q, p, s * n) ? 0 : s * n;
-	if (st->q.n - st->q.off > STREAM_HIGH) {
+		return vouch_buf_add(&st->q, p, s * n, MAX_ERROR_ANSWER) ? 0 : s * n;
+	if (st->q.len - st->q_off > STREAM_HIGH) {
 		st->paused = 1;
 		return CURL_WRITEFUNC_PAUSE;
 	}
-	return buf_add(&st->q, p, s * n) ? 0 : s * n;
+	return vouch_buf_add(&st->q, p, s * n, SIZE_MAX) ? 0 : s * n;
 }
 
 /* Drives the backend transfer; waits up to wait_ms for it when nothing is waiting for the client (or an error
@@ -249,7 +210,7 @@ static void pump(struct stream *st, int wait_ms)
 		st->done = 1;
 		return;
 	}
-	if (st->paused && st->q.n - st->q.off < STREAM_HIGH / 2) {
+	if (st->paused && st->q.len - st->q_off < STREAM_HIGH / 2) {
 		st->paused = 0;
 		curl_easy_pause(st->e, CURLPAUSE_CONT);
 	}
@@ -261,7 +222,7 @@ static void pump(struct stream *st, int wait_ms)
 			st->rc = msg->data.result;
 			st->done = 1;
 		}
-	if (!st->done && (st->q.n == st->q.off || st->error_answer) && wait_ms)
+	if (!st->done && (st->q.len == st->q_off || st->error_answer) && wait_ms)
 		curl_multi_poll(st->m, NULL, 0, wait_ms, NULL);
 }
 
@@ -269,9 +230,9 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	(void)pos;
 	struct stream *st = cls;
-	while (st->q.n == st->q.off && !st->done)
+	while (st->q.len == st->q_off && !st->done)
 		pump(st, 1000);
-	size_t n = st->q.n - st->q.off;
+	size_t n = st->q.len - st->q_off;
 	if (n == 0) {
 		/* the end: a receipt for a stream the backend finished; one it broke off is broken off to the client
 		 * too (no clean end of the chunked answer), and has no receipt */
@@ -285,7 +246,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 	}
 	if (n > max)
 		n = max;
-	memcpy(out, st->q.p + st->q.off, n);
+	memcpy(out, st->q.p + st->q_off, n);
 	SHA256_Update(&st->hash, out, n);
 	if (!st->have_id && st->head_n < sizeof st->head) {
 		size_t k = n < sizeof st->head - st->head_n ? n : sizeof st->head - st->head_n;
@@ -293,9 +254,9 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 		st->head_n += k;
 		st->have_id = stream_id(st->head, st->head_n, st->id);
 	}
-	st->q.off += n;
-	if (st->q.off == st->q.n)
-		st->q.off = st->q.n = 0;
+	st->q_off += n;
+	if (st->q_off == st->q.len)
+		st->q_off = st->q.len = 0;
 	return (ssize_t)n;
 }
 
@@ -306,7 +267,7 @@ static void stream_free(void *cls)
 	curl_easy_cleanup(st->e);
 	curl_multi_cleanup(st->m);
 	curl_slist_free_all(st->h);
-	free(st->q.p);
+	vouch_buf_free(&st->q);
 	free(st);
 }
 
@@ -361,11 +322,11 @@ static enum MHD_Result streamed(struct gw *g, struct MHD_Connection *c, const ch
 			stream_free(st);
 			return backend_failed(c, rc);
 		}
-		struct buf b = {0};
 		char *type = NULL;
 		curl_easy_getinfo(st->e, CURLINFO_CONTENT_TYPE, &type);
 		type = strdup(type ? type : "application/json");
-		buf_add(&b, st->q.p ? st->q.p + st->q.off : "", st->q.n - st->q.off);
+		vouch_buf b = st->q; /* read whole: nothing was given to the client yet */
+		st->q = (vouch_buf){0};
 		unsigned status = (unsigned)st->status;
 		stream_free(st);
 		enum MHD_Result ret = send_bytes(c, status, type ? type : "application/json", &b);
@@ -401,7 +362,7 @@ enum MHD_Result proxy_models(struct gw *g, struct MHD_Connection *c)
 {
 	struct curl_slist *h = NULL;
 	CURL *e = backend_request_on(kept_handle(), g, "/v1/models", NULL, 0, &h);
-	struct buf b = {0};
+	vouch_buf b = {0};
 	long status = 0;
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
@@ -410,7 +371,7 @@ enum MHD_Result proxy_models(struct gw *g, struct MHD_Connection *c)
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(h);
 	if (rc != CURLE_OK) {
-		free(b.p);
+		vouch_buf_free(&b);
 		return backend_failed(c, rc);
 	}
 	return send_bytes(c, (unsigned)status, "application/json", &b);

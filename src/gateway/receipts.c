@@ -87,11 +87,12 @@ static struct rec *put(struct receipts *r, const char *id, int64_t seq, const ui
 
 int gw_sign(struct gw *g, const char *text, uint8_t ecdsa_sig[65], uint8_t ed25519_sig[64], char *err, size_t cap)
 {
-	/* EIP-191: keccak256("\x19Ethereum Signed Message:\n" ‖ decimal length ‖ text) */
-	char prefixed[256], hex[2 * 256 + 1];
-	int n = snprintf(prefixed, sizeof prefixed, "\x19" "Ethereum Signed Message:\n%zu%s", strlen(text), text);
+	char hex[65];
 	uint8_t digest[32], sig[65];
-	vouch_keccak256(digest, prefixed, (size_t)n);
+	if (vouch_eip191_digest(digest, text, strlen(text))) {
+		snprintf(err, cap, "out of memory");
+		return -1;
+	}
 	vouch_hex_encode(hex, digest, 32);
 	json_t *r = gw_vouchd("Sign", json_pack("{s:s, s:s, s:s}", "algorithm", "secp256k1_prehashed", "data", hex, "path",
 						g->ecdsa_path), err, cap);

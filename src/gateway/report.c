@@ -60,9 +60,8 @@ enum MHD_Result report_answer(struct gw *g, struct MHD_Connection *c)
 	if (v2 && !g->cfg.tls)
 		return gw_error(c, 400, "invalid_request_error", "version 2 binds the TLS key: this gateway runs without --tls");
 	uint8_t nonce[32];
-	size_t n;
 	if (nonce_hex) {
-		if (strlen(nonce_hex) != 64 || vouch_hex_decode(nonce, 32, &n, nonce_hex, 64) || n != 32)
+		if (!vouch_hex_decode_exact(nonce, 32, nonce_hex))
 			return gw_error(c, 400, "invalid_request_error", "nonce must be 32 bytes of hex (64 digits)");
 	} else if (RAND_bytes(nonce, 32) != 1) {
 		return gw_error(c, 500, "server_error", "no random nonce");

@@ -7,11 +7,11 @@
 
 #include "gateway.h"
 #include "vouchd_client.h"
+#include "vouch/err.h"
 #include "vouch/util.h"
 
 struct body {
-	char *p;
-	size_t n, cap;
+	vouch_buf data;
 	int too_big;
 	struct gw_receipt receipt; /* of a non-streamed answer, signed once it has gone out */
 };
@@ -92,22 +92,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*size) {
-		if (!b->too_big && b->n + *size <= gw.cfg.max_body) {
-			if (b->n + *size + 1 > b->cap) {
-				size_t cap = b->cap ? 2 * b->cap : 4096;
-				while (cap < b->n + *size + 1)
-					cap *= 2;
-				char *p = realloc(b->p, cap);
-				if (!p)
-					return MHD_NO;
-				b->p = p, b->cap = cap;
-			}
-			memcpy(b->p + b->n, data, *size);
-			b->n += *size;
-			b->p[b->n] = 0;
-		} else {
-			b->too_big = 1; /* the rest is read and dropped, then 413 */
-		}
+		/* a body over the limit is read and dropped, then 413 */
+		int e = b->too_big ? VOUCH_E_LIMIT : vouch_buf_add(&b->data, data, *size, gw.cfg.max_body);
+		b->too_big = e == VOUCH_E_LIMIT;
+		if (e == VOUCH_E_NOMEM)
+			return MHD_NO;
 		*size = 0;
 		return MHD_YES;
 	}
@@ -118,13 +107,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (get && !strcmp(url, "/v1/attestation/report"))
 		return report_answer(&gw, c);
 	if (post && (!strcmp(url, "/v1/chat/completions") || !strcmp(url, "/v1/completions")))
-		return proxy_completion(&gw, c, url, b->p ? b->p : "", b->n, &b->receipt);
+		return proxy_completion(&gw, c, url, b->data.p ? b->data.p : "", b->data.len, &b->receipt);
 	if (get && !strncmp(url, "/v1/signature/", 14) && url[14]) {
 		const char *algo = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "signing_algo");
 		const char *rq = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "request_sha256");
 		uint8_t req[32];
-		size_t n;
-		if (rq && (strlen(rq) != 64 || vouch_hex_decode(req, 32, &n, rq, 64) || n != 32))
+		if (rq && !vouch_hex_decode_exact(req, 32, rq))
 			return gw_error(c, 400, "invalid_request_error", "request_sha256 must be 64 hex digits");
 		unsigned status;
 		char err[256];
@@ -143,7 +131,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_Re
 	if (b && b->receipt.set)
 		receipt_settle(&gw, &b->receipt, code == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (b)
-		free(b->p);
+		vouch_buf_free(&b->data);
 	free(b);
 	*ctx = NULL;
 }

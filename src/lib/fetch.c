@@ -17,52 +17,29 @@
 
 #define MAX_BODY (4u << 20)
 
-typedef struct buf {
-	char *p;
-	size_t len, cap;
+/* A response's body or headers, at most MAX_BODY bytes */
+typedef struct sink {
+	vouch_buf b;
 	int overflow;
-} buf;
+} sink;
 
-static int buf_add(buf *b, const void *p, size_t n)
+static size_t on_data(char *p, size_t size, size_t n, void *ud)
 {
-	if (b->len + n + 1 > MAX_BODY) {
-		b->overflow = 1;
-		return -1;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *q = realloc(b->p, cap);
-		if (!q)
-			return -1;
-		b->p = q, b->cap = cap;
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	b->p[b->len] = 0;
-	return 0;
-}
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-	return buf_add(ud, p, size * n) ? 0 : size * n;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-	return buf_add(ud, p, size * n) ? 0 : size * n;
+	sink *k = ud;
+	int e = vouch_buf_add(&k->b, p, size * n, MAX_BODY);
+	k->overflow |= e == VOUCH_E_LIMIT;
+	return e ? 0 : size * n;
 }
 
 typedef struct response {
 	long status;
-	buf body, headers;
+	sink body, headers;
 } response;
 
 static void response_free(response *r)
 {
-	free(r->body.p);
-	free(r->headers.p);
+	vouch_buf_free(&r->body.b);
+	vouch_buf_free(&r->headers.b);
 	memset(r, 0, sizeof *r);
 }
 
@@ -75,9 +52,9 @@ static int http_get(response *r, const char *url, long timeout_s, char *msg, siz
 		return VOUCH_E_FETCH;
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->headers);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
@@ -110,7 +87,7 @@ static int unhex_digit(int c)
 static char *header(const response *r, const char *name)
 {
 	size_t n = strlen(name);
-	const char *p = r->headers.p, *end = p ? p + r->headers.len : NULL, *found = NULL, *fend = NULL;
+	const char *p = r->headers.b.p, *end = p ? p + r->headers.b.len : NULL, *found = NULL, *fend = NULL;
 	while (p && p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		if (!eol)
@@ -144,7 +121,7 @@ static char *header(const response *r, const char *name)
 }
 
 /* A CRL body: DER, or DER as hex text (PCCS answers rootcacrl in hex). Decoded in place. */
-static int crl_body(buf *b)
+static int crl_body(vouch_buf *b)
 {
 	size_t n;
 	if (b->len && (uint8_t)b->p[0] == 0x30)
@@ -156,7 +133,7 @@ static int crl_body(buf *b)
 }
 
 /* {"<key>":{…},"signature":"<hex>"}: the object's exact text and the signature. */
-static int signed_object(const buf *b, const char *key, span *text, uint8_t sig[64])
+static int signed_object(const vouch_buf *b, const char *key, span *text, uint8_t sig[64])
 {
 	jr j = jr_init(b->p, b->len);
 	int n = 0, have_text = 0, have_sig = 0;
@@ -261,7 +238,7 @@ static int fetch_all(char **json_out, const char *base, int intel, int tdx, cons
 	if ((err = http_get(&pck, url, timeout, msg, cap)))
 		goto out;
 	pck_chain = header(&pck, "SGX-PCK-CRL-Issuer-Chain");
-	if (!pck_chain || crl_body(&pck.body)) {
+	if (!pck_chain || crl_body(&pck.body.b)) {
 		msgf(msg, cap, "GET %s: %s", url, pck_chain ? "body is not a CRL" : "no SGX-PCK-CRL-Issuer-Chain header");
 		err = VOUCH_E_FETCH_FORMAT;
 		goto out;
@@ -277,7 +254,7 @@ static int fetch_all(char **json_out, const char *base, int intel, int tdx, cons
 		if ((err = http_get(&root, url, timeout, msg, cap)))
 			goto out;
 	}
-	if (crl_body(&root.body)) {
+	if (crl_body(&root.body.b)) {
 		msgf(msg, cap, "GET %s: body is not a CRL", url);
 		err = VOUCH_E_FETCH_FORMAT;
 		goto out;
@@ -291,7 +268,7 @@ static int fetch_all(char **json_out, const char *base, int intel, int tdx, cons
 	vouch_collateral_src s;
 	memset(&s, 0, sizeof s);
 	span t;
-	if (!tcb_chain || signed_object(&tcb.body, "tcbInfo", &t, s.tcb_info_signature)) {
+	if (!tcb_chain || signed_object(&tcb.body.b, "tcbInfo", &t, s.tcb_info_signature)) {
 		msgf(msg, cap, "GET %s: %s", url, tcb_chain ? "not {\"tcbInfo\":…,\"signature\":…}" : "no TCB-Info-Issuer-Chain header");
 		err = VOUCH_E_FETCH_FORMAT;
 		goto out;
@@ -301,7 +278,7 @@ static int fetch_all(char **json_out, const char *base, int intel, int tdx, cons
 	if ((err = http_get(&qe, url, timeout, msg, cap)))
 		goto out;
 	qe_chain = header(&qe, "SGX-Enclave-Identity-Issuer-Chain");
-	if (!qe_chain || signed_object(&qe.body, "enclaveIdentity", &t, s.qe_identity_signature)) {
+	if (!qe_chain || signed_object(&qe.body.b, "enclaveIdentity", &t, s.qe_identity_signature)) {
 		msgf(msg, cap, "GET %s: %s", url,
 		     qe_chain ? "not {\"enclaveIdentity\":…,\"signature\":…}" : "no SGX-Enclave-Identity-Issuer-Chain header");
 		err = VOUCH_E_FETCH_FORMAT;
@@ -309,8 +286,8 @@ static int fetch_all(char **json_out, const char *base, int intel, int tdx, cons
 	}
 	s.qe_identity = (vouch_bytes){t.p, t.len};
 	s.pck_crl_issuer_chain = (vouch_bytes){(const uint8_t *)pck_chain, strlen(pck_chain)};
-	s.pck_crl = (vouch_bytes){(const uint8_t *)pck.body.p, pck.body.len};
-	s.root_ca_crl = (vouch_bytes){(const uint8_t *)root.body.p, root.body.len};
+	s.pck_crl = (vouch_bytes){(const uint8_t *)pck.body.b.p, pck.body.b.len};
+	s.root_ca_crl = (vouch_bytes){(const uint8_t *)root.body.b.p, root.body.b.len};
 	s.tcb_info_issuer_chain = (vouch_bytes){(const uint8_t *)tcb_chain, strlen(tcb_chain)};
 	s.qe_identity_issuer_chain = (vouch_bytes){(const uint8_t *)qe_chain, strlen(qe_chain)};
 	*json_out = vouch_collateral_to_json(&s);

@@ -1,6 +1,7 @@
 /* Strict JSON pull reader: see json.h. Grammar: RFC 8259 §2–§7; strings must be valid UTF-8 without raw
  * control characters; numbers follow the JSON number grammar exactly. */
 #include "json.h"
+#include "vouch/util.h"
 
 static void fail(jr *j)
 {
@@ -384,4 +385,28 @@ escaped:;
 	char buf[256];
 	size_t n;
 	return jr_unescape(raw, buf, sizeof buf, &n) == 0 && n == strlen(s) && memcmp(buf, s, n) == 0;
+}
+
+int vouch_json_member_string(char *out, size_t cap, const char *text, size_t len, const char *key)
+{
+	jr j = jr_init(text, len);
+	int n = 0, found = 0;
+	span k;
+	while (jr_obj_next(&j, &n, &k)) {
+		if (!found && span_eq_str(k, key)) {
+			span raw;
+			size_t got;
+			if (jr_str(&j, &raw))
+				return VOUCH_E_JSON;
+			int e = jr_unescape(raw, out, cap, &got);
+			if (e)
+				return e;
+			if (strlen(out) != got)
+				return VOUCH_E_JSON;
+			found = 1;
+		} else if (jr_skip(&j)) {
+			return VOUCH_E_JSON;
+		}
+	}
+	return j.err || jr_end(&j) || !found ? VOUCH_E_JSON : 0;
 }

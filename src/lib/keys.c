@@ -74,6 +74,22 @@ void vouch_keccak256(uint8_t out[32], const void *data, size_t n)
 	vouch_keccak(out, 32, data, n);
 }
 
+int vouch_eip191_digest(uint8_t out[32], const void *msg, size_t len)
+{
+	static const char prefix[] = "\x19" "Ethereum Signed Message:\n";
+	char head[sizeof prefix + 24];
+	int k = snprintf(head, sizeof head, "%s%zu", prefix, len);
+	uint8_t *m = malloc((size_t)k + len + 1);
+	if (!m)
+		return VOUCH_E_NOMEM;
+	memcpy(m, head, (size_t)k);
+	if (len)
+		memcpy(m + k, msg, len);
+	vouch_keccak256(out, m, (size_t)k + len);
+	free(m);
+	return 0;
+}
+
 void vouch_keccak(uint8_t *out, size_t out_len, const void *data, size_t n)
 {
 	/* Keccak[r = 1600 − 2·bits, c = 2·bits] with the original 0x01 padding (SHA-3 pads with 0x06) */

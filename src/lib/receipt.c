@@ -42,15 +42,6 @@ void vouch_receipt_text(char out[130], const uint8_t *req, size_t req_len, const
 	vouch_hex_encode(out + 65, h, 32);
 }
 
-/* Exactly n bytes of hex, "0x" allowed. */
-static int hex_exact(const char *s, uint8_t *out, size_t n)
-{
-	size_t got;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	return strlen(s) == 2 * n && !vouch_hex_decode(out, n, &got, s, 2 * n) && got == n;
-}
-
 /* The string members a document may have, each decoded into a bounded buffer ("" when absent). */
 struct field {
 	const char *name;
@@ -86,41 +77,24 @@ static int read_object(const char *text, size_t len, struct field *f, size_t nf,
 	return j.err || jr_end(&j) ? -1 : 0;
 }
 
-/* EIP-191: keccak256("\x19Ethereum Signed Message:\n" ‖ decimal length ‖ text) */
-static void eip191(uint8_t digest[32], const char *text)
-{
-	static const char prefix[] = "\x19" "Ethereum Signed Message:\n";
-	size_t n = strlen(text);
-	char *m = malloc(sizeof prefix + 24 + n);
-	if (!m) {
-		memset(digest, 0, 32);
-		return;
-	}
-	int k = snprintf(m, sizeof prefix + 24, "%s%zu", prefix, n);
-	memcpy(m + k, text, n);
-	vouch_keccak256(digest, m, (size_t)k + n);
-	free(m);
-}
-
 static int check_signature(vouch_receipt_check *c, const char *algo, const char *text, const char *sig, const char *addr)
 {
 	c->ecdsa = !strcmp(algo, "ecdsa");
 	if (c->ecdsa) {
 		uint8_t s[65], digest[32], pub[33], got[20];
-		if (!hex_exact(sig, s, 65) || !hex_exact(addr, c->key, 20))
+		if (!vouch_hex_decode_exact(s, 65, sig) || !vouch_hex_decode_exact(c->key, 20, addr))
 			return step(c, VOUCH_RECEIPT_SIGNATURE, 0, "an ECDSA signature is 65 bytes of hex and an address 20");
 		c->key_len = 20;
 		if (s[64] != 27 && s[64] != 28)
 			return step(c, VOUCH_RECEIPT_SIGNATURE, 0, "v is %u, not 27 or 28 (EIP-191)", s[64]);
 		s[64] -= 27;
-		eip191(digest, text);
-		if (vouch_secp256k1_recover(pub, s, digest) || vouch_eth_address(got, pub, 33) || !ct_eq(got, c->key, 20))
+		if (vouch_eip191_digest(digest, text, strlen(text)) || vouch_secp256k1_recover(pub, s, digest) || vouch_eth_address(got, pub, 33) || !ct_eq(got, c->key, 20))
 			return step(c, VOUCH_RECEIPT_SIGNATURE, 0, "the EIP-191 signature does not recover %s", addr);
 		return step(c, VOUCH_RECEIPT_SIGNATURE, 1, "EIP-191 signature recovers %s", addr);
 	}
 	if (!strcmp(algo, "ed25519")) {
 		uint8_t s[64];
-		if (!hex_exact(sig, s, 64) || !hex_exact(addr, c->key, 32))
+		if (!vouch_hex_decode_exact(s, 64, sig) || !vouch_hex_decode_exact(c->key, 32, addr))
 			return step(c, VOUCH_RECEIPT_SIGNATURE, 0, "an Ed25519 signature is 64 bytes of hex and a key 32");
 		c->key_len = 32;
 		if (vouch_key_verify(VOUCH_ALG_ED25519, c->key, 32, s, 64, (const uint8_t *)text, strlen(text)) != 1)
@@ -174,12 +148,12 @@ static int check_report(vouch_receipt_check *c, const char *algo, const char *ad
 	} else if (strcasecmp(raddr, addr) || strcmp(ralgo[0] ? ralgo : "ecdsa", algo)) {
 		step(c, VOUCH_RECEIPT_REPORT, 0, "the report is for another key or algorithm (%.64s, %.16s)", raddr,
 		     ralgo[0] ? ralgo : "ecdsa");
-	} else if (!hex_exact(nonce, c->request_nonce, 32)) {
+	} else if (!vouch_hex_decode_exact(c->request_nonce, 32, nonce)) {
 		step(c, VOUCH_RECEIPT_REPORT, 0, "the report's request_nonce is not 32 bytes of hex");
 	} else if (x.have_version && x.version != 1 && x.version != 2) {
 		step(c, VOUCH_RECEIPT_REPORT, 0, "report version %llu: only 1 and 2 are defined",
 		     (unsigned long long)x.version);
-	} else if (fp[0] && !hex_exact(fp, c->tls_fingerprint, 32)) {
+	} else if (fp[0] && !vouch_hex_decode_exact(c->tls_fingerprint, 32, fp)) {
 		step(c, VOUCH_RECEIPT_REPORT, 0, "the report's tls_cert_fingerprint is not 32 bytes of hex");
 	} else if (!quote[0] || !x.event_log.p) {
 		step(c, VOUCH_RECEIPT_REPORT, 0, "the report carries no %s", quote[0] ? "event_log" : "intel_quote");

@@ -1,6 +1,7 @@
 /* Hex, time, wiping and small comparison helpers. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -51,6 +52,21 @@ int vouch_hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *
 	return 0;
 }
 
+int vouch_hex_decode_exact(uint8_t *out, size_t n, const char *s)
+{
+	if (!s)
+		return 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	for (size_t i = 0; i < 2 * n; i += 2) {
+		int hi = s[i] ? hexval((unsigned char)s[i]) : -1, lo = hi >= 0 ? hexval((unsigned char)s[i + 1]) : -1;
+		if (hi < 0 || lo < 0)
+			return 0;
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return s[2 * n] == 0;
+}
+
 void vouch_hex_encode(char *out, const uint8_t *in, size_t len)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -71,6 +87,40 @@ void vouch_wipe(void *p, size_t len)
 	/* glibc's explicit_bzero: memset's speed, and the compiler may not drop it */
 	if (p)
 		explicit_bzero(p, len);
+}
+
+int vouch_buf_add(vouch_buf *b, const void *p, size_t n, size_t max)
+{
+	if (n > max || b->len > max - n)
+		return VOUCH_E_LIMIT;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *q = malloc(cap);
+		if (!q)
+			return VOUCH_E_NOMEM;
+		if (b->p) {
+			memcpy(q, b->p, b->len);
+			vouch_wipe(b->p, b->cap);
+			free(b->p);
+		}
+		b->p = q, b->cap = cap;
+	}
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = 0;
+	return 0;
+}
+
+void vouch_buf_free(vouch_buf *b)
+{
+	if (b->p) {
+		vouch_wipe(b->p, b->cap);
+		free(b->p);
+	}
+	b->p = NULL, b->len = b->cap = 0;
 }
 
 int ct_eq(const void *a, const void *b, size_t n)

@@ -65,22 +65,7 @@ int api_derive_k256_key(struct app *a, const req *r, json_t **out, char *err, si
 
 /* dstack signs with GetKey("vms", "signing"); vouch's extension: any path (and purpose) may be given,
  * sign-only paths included. */
-/* Derived signing keys, kept: deriving one costs a public key and the root's signature over it (link0), twice
- * what the signature the client asked for costs. They are functions of the root, which stays in memory for
- * vouchd's life anyway, so keeping them adds nothing an attacker could read that the root would not give. */
-#define KEY_CACHE 64
-#define KEY_CACHE_TEXT 96
-static struct {
-	int used;
-	vouch_key_alg alg;
-	uint8_t root[32];
-	size_t path_len, purpose_len;
-	char path[KEY_CACHE_TEXT], purpose[KEY_CACHE_TEXT];
-	vouch_derived_key k;
-} key_cache[KEY_CACHE];
-static pthread_mutex_t key_cache_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static unsigned key_slot(const char *path, size_t path_len, const char *purpose, size_t purpose_len, vouch_key_alg alg)
+static unsigned kept_slot(const char *path, size_t path_len, const char *purpose, size_t purpose_len, vouch_key_alg alg)
 {
 	unsigned h = 2166136261u ^ (unsigned)alg;
 	for (size_t i = 0; i < path_len; i++)
@@ -88,9 +73,10 @@ static unsigned key_slot(const char *path, size_t path_len, const char *purpose,
 	h = (h ^ 0xff) * 16777619u;
 	for (size_t i = 0; i < purpose_len; i++)
 		h = (h ^ (unsigned char)purpose[i]) * 16777619u;
-	return h % KEY_CACHE;
+	return h % KEPT_KEYS;
 }
 
+/* Sign's key: kept in a->kept once derived (struct kept_key says why). */
 int app_signing_key(struct app *a, const char *path, size_t path_len, const char *purpose, size_t purpose_len,
 		    vouch_key_alg alg, vouch_derived_key *k)
 {
@@ -99,31 +85,29 @@ int app_signing_key(struct app *a, const char *path, size_t path_len, const char
 		path = "vms", path_len = 3;
 	if (!purpose_len)
 		purpose = "signing", purpose_len = 7;
-	int cacheable = path_len <= KEY_CACHE_TEXT && purpose_len <= KEY_CACHE_TEXT;
-	unsigned slot = key_slot(path, path_len, purpose, purpose_len, base);
-	if (cacheable) {
-		pthread_mutex_lock(&key_cache_lock);
-		int hit = key_cache[slot].used && key_cache[slot].alg == base && key_cache[slot].path_len == path_len &&
-			  key_cache[slot].purpose_len == purpose_len && !memcmp(key_cache[slot].root, a->root, 32) &&
-			  !memcmp(key_cache[slot].path, path, path_len) && !memcmp(key_cache[slot].purpose, purpose, purpose_len);
+	int keep = path_len <= KEPT_KEY_TEXT && purpose_len <= KEPT_KEY_TEXT;
+	struct kept_key *e = &a->kept[kept_slot(path, path_len, purpose, purpose_len, base)];
+	if (keep) {
+		pthread_mutex_lock(&a->kept_lock);
+		int hit = e->used && e->alg == base && e->path_len == path_len && e->purpose_len == purpose_len &&
+			  !memcmp(e->path, path, path_len) && !memcmp(e->purpose, purpose, purpose_len);
 		if (hit)
-			*k = key_cache[slot].k;
-		pthread_mutex_unlock(&key_cache_lock);
+			*k = e->k;
+		pthread_mutex_unlock(&a->kept_lock);
 		if (hit)
 			return 0;
 	}
 	int rc = vouch_get_key(k, a->root, path, path_len, purpose, purpose_len, base);
-	if (!rc && cacheable) {
-		pthread_mutex_lock(&key_cache_lock);
-		key_cache[slot].used = 1;
-		key_cache[slot].alg = base;
-		memcpy(key_cache[slot].root, a->root, 32);
-		memcpy(key_cache[slot].path, path, path_len);
-		memcpy(key_cache[slot].purpose, purpose, purpose_len);
-		key_cache[slot].path_len = path_len;
-		key_cache[slot].purpose_len = purpose_len;
-		key_cache[slot].k = *k;
-		pthread_mutex_unlock(&key_cache_lock);
+	if (!rc && keep) {
+		pthread_mutex_lock(&a->kept_lock);
+		e->used = 1;
+		e->alg = base;
+		memcpy(e->path, path, path_len);
+		memcpy(e->purpose, purpose, purpose_len);
+		e->path_len = path_len;
+		e->purpose_len = purpose_len;
+		e->k = *k;
+		pthread_mutex_unlock(&a->kept_lock);
 	}
 	return rc;
 }

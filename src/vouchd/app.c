@@ -331,6 +331,7 @@ int app_init(struct app *a, const struct config *c, char *err, size_t cap)
 	memset((char *)a + sizeof a->cfg, 0, sizeof *a - sizeof a->cfg);
 	a->cfg = *c;
 	pthread_rwlock_init(&a->events_lock, NULL);
+	pthread_mutex_init(&a->kept_lock, NULL);
 	if (vouch_mkdirs(c->state_dir, 0700)) {
 		snprintf(err, cap, "cannot create the state directory %s: %s", c->state_dir, strerror(errno));
 		return -1;
@@ -404,5 +405,7 @@ void app_free(struct app *a)
 	free(a->ca_cert_pem);
 	EVP_PKEY_free(a->ca_key);
 	pthread_rwlock_destroy(&a->events_lock);
+	pthread_mutex_destroy(&a->kept_lock);
+	vouch_wipe(a->kept, sizeof a->kept);
 	vouch_wipe(a->root, sizeof a->root);
 }

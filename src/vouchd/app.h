@@ -11,8 +11,21 @@
 
 #include "http.h"
 #include "vouch/eventlog.h"
+#include "vouch/keys.h"
 
 #define MAX_SIGN_ONLY 32
+#define KEPT_KEYS 64      /* derived signing keys kept for Sign */
+#define KEPT_KEY_TEXT 96  /* longest path or purpose kept */
+
+/* A derived signing key, kept: deriving one costs a public key and the root's signature over it (link0),
+ * twice what the signature a Sign asks for costs. Secret like the root it comes from, and wiped with it. */
+struct kept_key {
+	int used;
+	vouch_key_alg alg;
+	size_t path_len, purpose_len;
+	char path[KEPT_KEY_TEXT], purpose[KEPT_KEY_TEXT];
+	vouch_derived_key k;
+};
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 struct config {
@@ -59,6 +72,8 @@ struct app {
 	EVP_PKEY *ca_key;         /* its key, when this app signs its own TLS certificates */
 	char key_provider_info[512];
 	char key_provider_name[16]; /* "none", "local-sgx", "kms", "tpm" */
+	pthread_mutex_t kept_lock;
+	struct kept_key kept[KEPT_KEYS]; /* secret: wiped at exit */
 
 	/* identity (§13) */
 	char *compose;            /* app-compose.json, exact bytes */

@@ -34,8 +34,7 @@ struct peer {
 
 /* per request: the body as it arrives */
 struct body {
-	char *p;
-	size_t len, cap;
+	vouch_buf data;
 	int too_big;
 };
 
@@ -132,7 +131,7 @@ static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const ch
 }
 
 /* Decodes a POST body: syntax and depth are checked by the bounded reader before jansson sees it. */
-static json_t *decode_body(const struct body *b, char *err, size_t cap)
+static json_t *decode_body(const vouch_buf *b, char *err, size_t cap)
 {
 	if (!b->p || b->len == 0)
 		return json_object();
@@ -178,7 +177,7 @@ int http_dispatch(struct app *app, enum listener_kind kind, const struct route *
 	req r = {kind, m, NULL, get, -1, (uid_t)-1, (gid_t)-1};
 	if (peer)
 		r.pid = peer->pid, r.uid = peer->uid, r.gid = peer->gid;
-	struct body b = {(char *)body, len, len, 0};
+	vouch_buf b = {(char *)body, len, len};
 	if (get)
 		r.body = query ? query : json_object();
 	else if (!(r.body = decode_body(&b, err, sizeof err))) {
@@ -219,22 +218,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (*upload_size) {
 		size_t n = *upload_size;
 		*upload_size = 0;
-		if (b->too_big || b->len + n > l->lim.max_body) {
-			b->too_big = 1; /* keep reading (and discarding) to answer cleanly */
-			return MHD_YES;
-		}
-		if (b->len + n > b->cap) {
-			size_t cap = b->cap ? b->cap : 1024;
-			while (cap < b->len + n)
-				cap *= 2;
-			char *p = realloc(b->p, cap);
-			if (!p)
-				return MHD_NO;
-			b->p = p, b->cap = cap;
-		}
-		memcpy(b->p + b->len, upload, n);
-		b->len += n;
-		return MHD_YES;
+		/* a body over the limit is read and dropped, to answer cleanly */
+		int e = b->too_big ? VOUCH_E_LIMIT : vouch_buf_add(&b->data, upload, n, l->lim.max_body);
+		b->too_big = e == VOUCH_E_LIMIT;
+		return e == VOUCH_E_NOMEM ? MHD_NO : MHD_YES;
 	}
 	char err[128];
 	if (b->too_big) {
@@ -259,7 +246,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	req peer = {l->kind, "", NULL, 0, p ? p->pid : -1, p ? p->uid : (uid_t)-1, p ? p->gid : (gid_t)-1};
 	char *out;
 	unsigned status;
-	http_dispatch(l->app, l->kind, l->routes, l->n_routes, url, get, b->p, b->len, query, &peer, &out, &status);
+	http_dispatch(l->app, l->kind, l->routes, l->n_routes, url, get, b->data.p, b->data.len, query, &peer, &out, &status);
 	return send_text(c, status, out);
 }
 
@@ -268,7 +255,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	(void)cls, (void)c, (void)toe;
 	struct body *b = *con_cls;
 	if (b) {
-		free(b->p);
+		vouch_buf_free(&b->data);
 		free(b);
 		*con_cls = NULL;
 	}

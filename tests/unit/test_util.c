@@ -1,4 +1,5 @@
 /* Hex, time, the bounds-checked reader and the error table. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +128,52 @@ static void every_error_code_has_a_name_and_a_message(void)
 	CHECK_STR(vouch_strerror(VOUCH_E_NO_TCB_LEVEL), "No matching TCB level found");
 }
 
+static void hex_exact_takes_exactly_n_bytes(void)
+{
+	uint8_t b[4];
+	CHECK(vouch_hex_decode_exact(b, 4, "deadBEEF") && b[0] == 0xde && b[3] == 0xef);
+	CHECK(vouch_hex_decode_exact(b, 4, "0xdeadbeef"));
+	CHECK(!vouch_hex_decode_exact(b, 4, "deadbee"));    /* short */
+	CHECK(!vouch_hex_decode_exact(b, 4, "deadbeef00")); /* long */
+	CHECK(!vouch_hex_decode_exact(b, 4, "dead beef"));  /* no whitespace */
+	CHECK(!vouch_hex_decode_exact(b, 4, "deadbeeg"));
+	CHECK(!vouch_hex_decode_exact(b, 4, NULL));
+	CHECK(vouch_hex_decode_exact(b, 0, ""));
+}
+
+static void json_member_string_reads_the_top_level_only(void)
+{
+	char out[16];
+	const char *t = "{ \"choices\": [{\"id\": \"inner\"}], \"id\" : \"chat\\u002d1\" }";
+	CHECK_OK(vouch_json_member_string(out, sizeof out, t, strlen(t), "id"));
+	CHECK_STR(out, "chat-1");
+	CHECK_ERR(vouch_json_member_string(out, sizeof out, t, strlen(t), "model"), VOUCH_E_JSON);
+	CHECK_ERR(vouch_json_member_string(out, 4, t, strlen(t), "id"), VOUCH_E_LIMIT);
+	const char *num = "{\"id\":1}", *trail = "{\"id\":\"a\"} x", *nul = "{\"id\":\"a\\u0000b\"}";
+	CHECK_ERR(vouch_json_member_string(out, sizeof out, num, strlen(num), "id"), VOUCH_E_JSON);
+	CHECK_ERR(vouch_json_member_string(out, sizeof out, trail, strlen(trail), "id"), VOUCH_E_JSON);
+	CHECK_ERR(vouch_json_member_string(out, sizeof out, nul, strlen(nul), "id"), VOUCH_E_JSON);
+	for (size_t n = 0; n < strlen(t); n++) /* every truncation */
+		CHECK(vouch_json_member_string(out, sizeof out, t, n, "id") != 0);
+}
+
+static void buf_grows_keeps_a_nul_and_enforces_its_limit(void)
+{
+	vouch_buf b = {0};
+	char chunk[1000];
+	memset(chunk, 'x', sizeof chunk);
+	for (int i = 0; i < 10; i++)
+		CHECK_OK(vouch_buf_add(&b, chunk, sizeof chunk, 10000));
+	CHECK(b.len == 10000 && b.cap > b.len && b.p[b.len] == 0 && b.p[9999] == 'x');
+	CHECK_ERR(vouch_buf_add(&b, "y", 1, 10000), VOUCH_E_LIMIT);
+	CHECK(b.len == 10000);
+	CHECK_OK(vouch_buf_add(&b, NULL, 0, 10000));
+	vouch_buf_free(&b);
+	CHECK(!b.p && !b.len && !b.cap);
+	CHECK_ERR(vouch_buf_add(&b, chunk, 10, 5), VOUCH_E_LIMIT); /* more than max at once */
+	vouch_buf_free(&b);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test tests[] = {
@@ -139,6 +186,9 @@ int main(int argc, char **argv)
 		T(reader_stops_at_the_end_and_keeps_the_first_error),
 		T(constant_time_helpers_compare_correctly),
 		T(every_error_code_has_a_name_and_a_message),
+		T(hex_exact_takes_exactly_n_bytes),
+		T(json_member_string_reads_the_top_level_only),
+		T(buf_grows_keeps_a_nul_and_enforces_its_limit),
 	};
 	return test_main(argc, argv, tests, ARRAY_LEN(tests));
 }

@@ -94,7 +94,7 @@ int vouch_buf_add(vouch_buf *b, const void *p, size_t n, size_t max)
 	if (n > max || b->len > max - n)
 		return VOUCH_E_LIMIT;
 	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
+		size_t cap = b->cap ? b->cap : 1024;
 		while (cap < b->len + n + 1)
 			cap *= 2;
 		char *q = malloc(cap);

@@ -12,6 +12,9 @@ import path from 'node:path';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const VOUCHD = process.env.VOUCHD_BIN || path.join(here, '..', '..', 'build', 'bin', 'vouchd');
+// Under ASan freed memory waits in a quarantine, so RSS cannot show a leak: there the memory check is skipped,
+// saying so, and LeakSanitizer checks vouchd as it exits (its exit code is checked).
+const SANITIZED = process.env.VOUCH_SANITIZED === '1';
 let dir, daemon, sock;
 
 before(async () => {
@@ -23,9 +26,11 @@ before(async () => {
 });
 
 after(async () => {
+  const exited = new Promise((r) => daemon.on('exit', (code, signal) => r([code, signal])));
   daemon.kill('SIGTERM');
-  await new Promise((r) => daemon.on('exit', r));
+  const [code, signal] = await exited;
   rmSync(dir, { recursive: true });
+  assert.deepEqual([code, signal], [0, null], 'vouchd stops cleanly on SIGTERM (under ASan: no leak)');
 });
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
@@ -169,5 +174,6 @@ test('memory stays flat over 100,000 requests', async () => {
   const before = rssKiB();
   await batch(90000);
   const grown = rssKiB() - before;
-  assert.ok(grown < 1024, `RSS grew by ${grown} KiB over 90,000 requests (from ${before} KiB)`);
+  if (SANITIZED) console.log(`# RSS check SKIPPED: sanitizer build (grew by ${grown} KiB; LeakSanitizer checks vouchd at exit)`);
+  else assert.ok(grown < 1024, `RSS grew by ${grown} KiB over 90,000 requests (from ${before} KiB)`);
 });

@@ -32,7 +32,7 @@ static void usage(FILE *f)
 		"  /v1/signature/{chat_id}?signing_algo=ecdsa|ed25519[&request_sha256=],\n"
 		"  /v1/attestation/report?nonce=&signing_algo=&version=1|2\n"
 		"  --backend URL        the OpenAI-compatible server (e.g. http://127.0.0.1:8000)\n"
-		"  --listen ADDR:PORT   where to serve (e.g. 0.0.0.0:8443)\n"
+		"  --listen ADDR:PORT   where to serve (e.g. 0.0.0.0:8443; port 0: the system picks one, printed)\n"
 		"  --vouchd DIR         vouchd's socket directory ($VOUCH_LISTEN_DIR or the default)\n"
 		"  --token-file F       require Authorization: Bearer <the file's first line> (not for\n"
 		"                       /v1/models and /v1/attestation/report)\n"
@@ -165,7 +165,7 @@ static int parse_listen(const char *s, struct sockaddr_in *sa)
 	memset(sa, 0, sizeof *sa);
 	sa->sin_family = AF_INET;
 	sa->sin_port = htons((uint16_t)port);
-	return *end || port <= 0 || port > 65535 || inet_pton(AF_INET, host, &sa->sin_addr) != 1 ? -1 : 0;
+	return *end || port < 0 || port > 65535 || inet_pton(AF_INET, host, &sa->sin_addr) != 1 ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -235,9 +235,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vouch-gateway: %s\n", err);
 		return 69;
 	}
-	fprintf(stderr, "vouch-gateway: %s://%s -> %s; ecdsa %s, ed25519 %s; receipts in journal %s\n",
-		gw.cfg.tls ? "https" : "http", gw.cfg.listen, gw.cfg.backend, gw.ecdsa_addr_text, gw.ed25519_hex,
-		gw.cfg.journal);
+	/* printed once the socket listens (the line a supervisor or a test waits for), with the port the system
+	 * chose under --listen ADDR:0 */
+	const union MHD_DaemonInfo *bound = MHD_get_daemon_info(gw.daemon, MHD_DAEMON_INFO_BIND_PORT);
+	char host[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
+	fprintf(stderr, "vouch-gateway: serving %s://%s:%u -> %s; ecdsa %s, ed25519 %s; receipts in journal %s\n",
+		gw.cfg.tls ? "https" : "http", host, bound ? bound->port : ntohs(sa.sin_port), gw.cfg.backend,
+		gw.ecdsa_addr_text, gw.ed25519_hex, gw.cfg.journal);
 	int sig;
 	sigwait(&stop_signals, &sig);
 	/* transfers still running (a stream, a slow backend) end now instead of at their timeouts, so that the

@@ -26,12 +26,12 @@ let dir, state, run, backendPort, gwUrl, tlsUrl, collFile;
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const port = () => 20000 + Math.floor(Math.random() * 20000);
+// port 0: the gateway listens on a port the system picks and prints it once it listens
 async function gateway(extra = [], tls = false) {
-  const p = port();
-  const g = await start(GATEWAY, ['--backend', `http://127.0.0.1:${backendPort}`, '--listen', `127.0.0.1:${p}`, '--vouchd', run,
-    '--token-file', path.join(dir, 'token'), ...(tls ? ['--tls'] : []), ...extra], (o) => o.includes('receipts in journal'));
-  return { ...g, url: `${tls ? 'https' : 'http'}://127.0.0.1:${p}` };
+  const g = await start(GATEWAY, ['--backend', `http://127.0.0.1:${backendPort}`, '--listen', '127.0.0.1:0', '--vouchd', run,
+    '--token-file', path.join(dir, 'token'), ...(tls ? ['--tls'] : []), ...extra],
+  (o) => /vouch-gateway: serving (https?:\/\/127\.0\.0\.1:\d+)/.exec(o));
+  return { ...g, url: g.m[1] };
 }
 
 before(async () => {

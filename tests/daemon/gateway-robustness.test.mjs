@@ -23,11 +23,11 @@ const ABORTS = Number(process.env.GATEWAY_ABORTS || (SANITIZED ? 2000 : 10000));
 let dir, run, gateways = [], backend;
 
 async function gateway(backendUrl, extra = [], runDir = run) {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const g = await start(GATEWAY, ['--backend', backendUrl, '--listen', `127.0.0.1:${port}`, '--vouchd', runDir, ...extra],
-    (o) => o.includes('receipts in journal'));
+  // port 0: the system picks a free one, which the gateway prints once it listens
+  const g = await start(GATEWAY, ['--backend', backendUrl, '--listen', '127.0.0.1:0', '--vouchd', runDir, ...extra],
+    (o) => /vouch-gateway: serving http:\/\/127\.0\.0\.1:(\d+)/.exec(o));
   gateways.push(g.p);
-  return { ...g, port };
+  return { ...g, port: Number(g.m[1]) };
 }
 // resolves with the status, the body, and whether the answer ended cleanly (complete: false when the server
 // broke it off)

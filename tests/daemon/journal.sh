@@ -11,7 +11,7 @@ fails=0 n=0 daemon=0 fork=0
 trap 'reap $daemon $fork; rm -rf "$T"' EXIT
 . "$(dirname "$0")/../lib.sh"
 
-PORT=$((20000 + RANDOM % 20000))
+PORT=$((20000 + RANDOM % 12000)) # below the ephemeral ports (32768 on), which clients' connections take
 cat >"$T/config.json" <<EOF
 {"journal": {"checkpoint_every": 5, "checkpoint_interval_s": 1}}
 EOF

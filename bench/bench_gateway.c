@@ -180,6 +180,8 @@ int main(int argc, char **argv)
 				    "\"max_tokens\":16}",
 			  fast[] = "{\"model\":\"fake-model\",\"messages\":[{\"role\":\"user\",\"content\":\"bench\"}],"
 				   "\"max_tokens\":64,\"stream\":true}",
+			  fast_long[] = "{\"model\":\"fake-model\",\"messages\":[{\"role\":\"user\",\"content\":\"bench\"}],"
+					"\"max_tokens\":2048,\"stream\":true}",
 			  paced[] = "{\"model\":\"fake-paced-20\",\"messages\":[{\"role\":\"user\",\"content\":\"bench\"}],"
 				    "\"max_tokens\":64,\"stream\":true}";
 	static const struct {
@@ -192,6 +194,7 @@ int main(int argc, char **argv)
 		{"chat, not streamed, 16 clients", plain, 16, 0},
 		{"stream, 16 clients, backend flat out", fast, 16, 0},
 		{"stream, 128 clients, 50 tokens/s", paced, 128, 0},
+		{"stream, 16 clients, flat out, 2048 tok", fast_long, 16, 0},
 	};
 	enum { N_LOADS = sizeof loads / sizeof loads[0] };
 	struct side res[N_LOADS][2];

@@ -111,13 +111,13 @@ static int received(struct conn *x, const char *p, size_t got, long *events)
 {
 	if (x->in_body)
 		return body(x, p, got, events);
-	if (got > sizeof x->buf - 1 - x->n)
-		return -1;
-	memcpy(x->buf + x->n, p, got);
-	x->n += got;
+	/* the head goes to x->buf; what a read brought beyond it is body */
+	size_t take = got < sizeof x->buf - 1 - x->n ? got : sizeof x->buf - 1 - x->n;
+	memcpy(x->buf + x->n, p, take);
+	x->n += take;
 	const char *end = memmem(x->buf, x->n, "\r\n\r\n", 4);
 	if (!end)
-		return 0;
+		return take < got ? -1 : 0;
 	size_t head = (size_t)(end + 4 - x->buf), rest = x->n - head;
 	x->buf[head - 1] = 0;
 	const char *cl = strcasestr(x->buf, "Content-Length:");
@@ -128,7 +128,8 @@ static int received(struct conn *x, const char *p, size_t got, long *events)
 	char first[sizeof x->buf];
 	memcpy(first, x->buf + head, rest);
 	x->n = 0;
-	return body(x, first, rest, events);
+	int done = body(x, first, rest, events);
+	return done || take == got ? done : body(x, p + take, got - take, events);
 }
 
 struct load_result load(const char *path, const char *body, int clients, double seconds, double rate)

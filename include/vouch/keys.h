@@ -58,6 +58,16 @@ int vouch_get_key(vouch_derived_key *out, const uint8_t root[32], const char *pa
  * (64 bytes). sig holds 64 bytes. Returns 0, VOUCH_E_ARG (prehashed data not 32 bytes) or VOUCH_E_CRYPTO. */
 int vouch_key_sign(uint8_t sig[64], const vouch_derived_key *k, vouch_key_alg alg, const uint8_t *data, size_t len);
 
+/* An Ed25519 key made ready once for many signatures: making OpenSSL's key from the seed costs a scalar
+ * multiplication, as much as the signature itself. Reference counted; signing with one key from several threads
+ * at once is safe. vouch_ed25519_key_new gives NULL when out of memory. */
+typedef struct vouch_ed25519_key vouch_ed25519_key;
+vouch_ed25519_key *vouch_ed25519_key_new(const uint8_t seed[32]);
+vouch_ed25519_key *vouch_ed25519_key_ref(vouch_ed25519_key *k);
+void vouch_ed25519_key_free(vouch_ed25519_key *k); /* drops one reference; NULL is allowed */
+/* The same signature as vouch_key_sign with the seed. Returns 0 or VOUCH_E_CRYPTO. */
+int vouch_ed25519_sign(uint8_t sig[64], const vouch_ed25519_key *k, const uint8_t *data, size_t len);
+
 /* dstack Verify: Ed25519 with a 32-byte key; secp256k1 with a compressed or uncompressed key and a 64-byte
  * r ‖ s, high-S refused. Returns 1 valid, 0 invalid, VOUCH_E_ARG for a malformed key or signature. */
 int vouch_key_verify(vouch_key_alg alg, const uint8_t *pub, size_t pub_len, const uint8_t *sig, size_t sig_len,

@@ -2,6 +2,7 @@
  * secp256k1 comes from libsecp256k1 (RFC 6979 nonces, low-S), Keccak's permutation from nettle, HKDF and
  * Ed25519 from OpenSSL. Spec: dstack-guest-api.md §8.3–§8.6. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -180,17 +181,54 @@ int vouch_get_key(vouch_derived_key *out, const uint8_t root[32], const char *pa
 	return err;
 }
 
+struct vouch_ed25519_key {
+	EVP_PKEY *pkey;
+	atomic_int refs;
+};
+
+vouch_ed25519_key *vouch_ed25519_key_new(const uint8_t seed[32])
+{
+	vouch_ed25519_key *k = malloc(sizeof *k);
+	if (k && !(k->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32))) {
+		free(k);
+		return NULL;
+	}
+	if (k)
+		atomic_init(&k->refs, 1);
+	return k;
+}
+
+vouch_ed25519_key *vouch_ed25519_key_ref(vouch_ed25519_key *k)
+{
+	atomic_fetch_add(&k->refs, 1);
+	return k;
+}
+
+void vouch_ed25519_key_free(vouch_ed25519_key *k)
+{
+	if (k && atomic_fetch_sub(&k->refs, 1) == 1) {
+		EVP_PKEY_free(k->pkey); /* OpenSSL clears the private key as it frees it */
+		free(k);
+	}
+}
+
+int vouch_ed25519_sign(uint8_t sig[64], const vouch_ed25519_key *k, const uint8_t *data, size_t len)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	size_t n = 64;
+	int ok = md && EVP_DigestSignInit(md, NULL, NULL, NULL, k->pkey) == 1 &&
+		 EVP_DigestSign(md, sig, &n, data, len) == 1 && n == 64;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : VOUCH_E_CRYPTO;
+}
+
 int vouch_key_sign(uint8_t sig[64], const vouch_derived_key *k, vouch_key_alg alg, const uint8_t *data, size_t len)
 {
 	if (alg == VOUCH_ALG_ED25519) {
-		EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, k->key, 32);
-		EVP_MD_CTX *md = EVP_MD_CTX_new();
-		size_t n = 64;
-		int ok = key && md && EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
-			 EVP_DigestSign(md, sig, &n, data, len) == 1 && n == 64;
-		EVP_MD_CTX_free(md);
-		EVP_PKEY_free(key);
-		return ok ? 0 : VOUCH_E_CRYPTO;
+		vouch_ed25519_key *key = vouch_ed25519_key_new(k->key);
+		int rc = key ? vouch_ed25519_sign(sig, key, data, len) : VOUCH_E_CRYPTO;
+		vouch_ed25519_key_free(key);
+		return rc;
 	}
 	uint8_t digest[32];
 	if (alg == VOUCH_ALG_SECP256K1_PREHASHED) {

@@ -13,9 +13,10 @@ int api_get_key(struct app *a, const req *r, json_t **out, char *err, size_t cap
 int api_derive_k256_key(struct app *a, const req *r, json_t **out, char *err, size_t cap);
 int api_sign(struct app *a, const req *r, json_t **out, char *err, size_t cap);
 int api_verify(struct app *a, const req *r, json_t **out, char *err, size_t cap);
-/* The key Sign uses: dstack's GetKey("vms", "signing"), or the given path/purpose. */
+/* The key Sign uses: dstack's GetKey("vms", "signing"), or the given path/purpose. With ed given and an
+ * Ed25519 key, *ed is a reference to its ready-made key object (the caller frees it). */
 int app_signing_key(struct app *a, const char *path, size_t path_len, const char *purpose, size_t purpose_len,
-		    vouch_key_alg alg, vouch_derived_key *k);
+		    vouch_key_alg alg, vouch_derived_key *k, vouch_ed25519_key **ed);
 
 /* quotes and events (api_quote.c) */
 int api_get_quote(struct app *a, const req *r, json_t **out, char *err, size_t cap);

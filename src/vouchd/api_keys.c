@@ -78,28 +78,38 @@ static unsigned kept_slot(const char *path, size_t path_len, const char *purpose
 
 /* Sign's key: kept in a->kept once derived (struct kept_key says why). */
 int app_signing_key(struct app *a, const char *path, size_t path_len, const char *purpose, size_t purpose_len,
-		    vouch_key_alg alg, vouch_derived_key *k)
+		    vouch_key_alg alg, vouch_derived_key *k, vouch_ed25519_key **ed)
 {
 	vouch_key_alg base = alg == VOUCH_ALG_SECP256K1_PREHASHED ? VOUCH_ALG_SECP256K1 : alg;
 	if (!path_len)
 		path = "vms", path_len = 3;
 	if (!purpose_len)
 		purpose = "signing", purpose_len = 7;
+	if (ed)
+		*ed = NULL;
 	int keep = path_len <= KEPT_KEY_TEXT && purpose_len <= KEPT_KEY_TEXT;
 	struct kept_key *e = &a->kept[kept_slot(path, path_len, purpose, purpose_len, base)];
 	if (keep) {
 		pthread_mutex_lock(&a->kept_lock);
 		int hit = e->used && e->alg == base && e->path_len == path_len && e->purpose_len == purpose_len &&
 			  !memcmp(e->path, path, path_len) && !memcmp(e->purpose, purpose, purpose_len);
-		if (hit)
+		if (hit) {
 			*k = e->k;
+			if (ed && e->ed)
+				*ed = vouch_ed25519_key_ref(e->ed);
+		}
 		pthread_mutex_unlock(&a->kept_lock);
 		if (hit)
 			return 0;
 	}
 	int rc = vouch_get_key(k, a->root, path, path_len, purpose, purpose_len, base);
+	vouch_ed25519_key *made =
+		!rc && base == VOUCH_ALG_ED25519 && (keep || ed) ? vouch_ed25519_key_new(k->key) : NULL;
+	if (ed && made)
+		*ed = vouch_ed25519_key_ref(made);
 	if (!rc && keep) {
 		pthread_mutex_lock(&a->kept_lock);
+		vouch_ed25519_key *old = e->ed;
 		e->used = 1;
 		e->alg = base;
 		memcpy(e->path, path, path_len);
@@ -107,8 +117,11 @@ int app_signing_key(struct app *a, const char *path, size_t path_len, const char
 		e->path_len = path_len;
 		e->purpose_len = purpose_len;
 		e->k = *k;
+		e->ed = made;
+		made = old;
 		pthread_mutex_unlock(&a->kept_lock);
 	}
+	vouch_ed25519_key_free(made); /* the one the slot held before, or ours when not kept */
 	return rc;
 }
 
@@ -141,8 +154,11 @@ int api_sign(struct app *a, const req *r, json_t **out, char *err, size_t cap)
 		return -1;
 	}
 	vouch_derived_key k;
+	vouch_ed25519_key *ed;
 	uint8_t sig[64];
-	int rc = app_signing_key(a, path, path_len, purpose, purpose_len, alg, &k) || vouch_key_sign(sig, &k, alg, data, len);
+	int rc = app_signing_key(a, path, path_len, purpose, purpose_len, alg, &k, &ed) ||
+		 (ed ? vouch_ed25519_sign(sig, ed, data, len) : vouch_key_sign(sig, &k, alg, data, len));
+	vouch_ed25519_key_free(ed);
 	free(data);
 	if (rc) {
 		vouch_wipe(&k, sizeof k);

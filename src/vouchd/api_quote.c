@@ -203,7 +203,7 @@ int api_attestation_for_app_key(struct app *a, const req *r, json_t **out, char 
 		return -1;
 	}
 	vouch_derived_key k;
-	if (app_signing_key(a, "", 0, "", 0, alg, &k)) {
+	if (app_signing_key(a, "", 0, "", 0, alg, &k, NULL)) {
 		snprintf(err, cap, "key derivation failed");
 		return -1;
 	}

@@ -406,6 +406,8 @@ void app_free(struct app *a)
 	EVP_PKEY_free(a->ca_key);
 	pthread_rwlock_destroy(&a->events_lock);
 	pthread_mutex_destroy(&a->kept_lock);
+	for (size_t i = 0; i < ARRAY_LEN(a->kept); i++)
+		vouch_ed25519_key_free(a->kept[i].ed);
 	vouch_wipe(a->kept, sizeof a->kept);
 	vouch_wipe(a->root, sizeof a->root);
 }

@@ -18,13 +18,16 @@
 #define KEPT_KEY_TEXT 96  /* longest path or purpose kept */
 
 /* A derived signing key, kept: deriving one costs a public key and the root's signature over it (link0),
- * twice what the signature a Sign asks for costs. Secret like the root it comes from, and wiped with it. */
+ * twice what the signature a Sign asks for costs. Secret like the root it comes from, and wiped with it.
+ * An Ed25519 key also keeps OpenSSL's key object (making it costs as much as a signature); a Sign holds a
+ * reference while it signs, so the slot may be taken by another key meanwhile. */
 struct kept_key {
 	int used;
 	vouch_key_alg alg;
 	size_t path_len, purpose_len;
 	char path[KEPT_KEY_TEXT], purpose[KEPT_KEY_TEXT];
 	vouch_derived_key k;
+	vouch_ed25519_key *ed;
 };
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,5 +1,6 @@
 /* dstack key derivation and signatures: the spec's GetKey vector, known-answer tests for the primitives
  * (RFC 5869 HKDF, Keccak-256, Ethereum addresses, Base58), and Sign/Verify round trips and refusals. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,6 +158,49 @@ static void sign_and_verify_every_algorithm(void)
 	vouch_wipe(&e, sizeof e);
 }
 
+struct signing {
+	vouch_ed25519_key *k;
+	uint8_t sig[64];
+	int rc;
+};
+
+static void *sign_in_thread(void *arg)
+{
+	struct signing *t = arg;
+	for (int i = 0; i < 50 && !t->rc; i++)
+		t->rc = vouch_ed25519_sign(t->sig, t->k, (const uint8_t *)"kept", 4);
+	vouch_ed25519_key_free(t->k);
+	return NULL;
+}
+
+static void a_kept_ed25519_key_signs_as_the_seed_does(void)
+{
+	static const uint8_t root[32] = {9};
+	vouch_derived_key e;
+	uint8_t once[64], kept[64];
+	CHECK_OK(vouch_get_key(&e, root, "gateway/ed25519", 15, "signing", 7, VOUCH_ALG_ED25519));
+	CHECK_OK(vouch_key_sign(once, &e, VOUCH_ALG_ED25519, (const uint8_t *)"kept", 4));
+	vouch_ed25519_key *k = vouch_ed25519_key_new(e.key);
+	CHECK(k != NULL);
+	CHECK_OK(vouch_ed25519_sign(kept, k, (const uint8_t *)"kept", 4));
+	CHECK(!memcmp(kept, once, 64));
+	/* four threads sign with one key object, each holding a reference; the last one out frees it */
+	struct signing t[4];
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) {
+		t[i] = (struct signing){.k = vouch_ed25519_key_ref(k)};
+		CHECK_INT(pthread_create(&th[i], NULL, sign_in_thread, &t[i]), 0);
+	}
+	vouch_ed25519_key_free(k);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CHECK_OK(t[i].rc);
+		CHECK(!memcmp(t[i].sig, once, 64));
+	}
+	vouch_ed25519_key_free(NULL);
+	vouch_wipe(&e, sizeof e);
+}
+
 static void addresses(void)
 {
 	/* private key 1: the generator point */
@@ -185,6 +229,7 @@ int main(int argc, char **argv)
 		T(chains_recover_the_root_for_both_curves),
 		T(algorithm_names_as_dstack_accepts_them),
 		T(sign_and_verify_every_algorithm),
+		T(a_kept_ed25519_key_signs_as_the_seed_does),
 		T(addresses),
 	};
 	return test_main(argc, argv, tests, ARRAY_LEN(tests));

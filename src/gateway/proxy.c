@@ -2,9 +2,11 @@
  * sent byte for byte as the backend wrote it and hashed as sent. A streamed answer is passed through as it
  * arrives: the response's reader callback drives the backend transfer (curl multi) in the connection's own
  * thread, hashing each byte as it goes to the client; the receipt is made when the stream has ended. A client
- * that goes away mid-stream ends the backend transfer with it, and gets no receipt. */
+ * that goes away ends the backend transfer with it (within about a second while the backend is silent), and
+ * gets no receipt. */
 /* SHA256_Init/Update/Final: a stream is hashed as it passes */
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,11 +127,44 @@ static int stream_id(const char *text, size_t n, char out[GW_ID_MAX])
 	return end && find_id(d, (size_t)(end - d), out);
 }
 
-/* SIGTERM: a transfer in progress ends (curl's progress callback) */
-static int stop_check(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+/* Whether the client has closed its connection (or reset it): a model should not go on computing an answer
+ * nobody will read. POLLRDHUP reports the peer's end of writing even with bytes still unread (a TLS close
+ * alert, a pipelined request). */
+static int client_gone(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct pollfd p = {.fd = ci ? ci->connect_fd : -1, .events = POLLRDHUP};
+	return p.fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+/* A non-streamed transfer, watched by curl's progress callback (called often while bytes flow, about once a
+ * second while the backend is silent): it ends on SIGTERM, or when the client has gone (looked at every
+ * 100 ms at most). */
+struct watch {
+	struct gw *g;
+	struct MHD_Connection *c;
+	double next; /* when to look at the client again */
+	int gone;
+};
+
+static double mono_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int watch_check(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
 {
 	(void)a, (void)b, (void)c, (void)d;
-	return atomic_load(&((struct gw *)ud)->stopping);
+	struct watch *w = ud;
+	if (atomic_load(&w->g->stopping))
+		return 1;
+	double now = mono_s();
+	if (now < w->next)
+		return 0;
+	w->next = now + 0.1;
+	return w->gone = client_gone(w->c);
 }
 
 static enum MHD_Result whole(struct gw *g, struct MHD_Connection *c, const char *path, const char *body, size_t len,
@@ -142,9 +177,10 @@ static enum MHD_Result whole(struct gw *g, struct MHD_Connection *c, const char 
 	long status = 0;
 	if (!e)
 		return gw_error(c, 500, "server_error", "out of memory");
+	struct watch w = {.g = g, .c = c, .next = mono_s() + 0.1};
 	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, stop_check);
-	curl_easy_setopt(e, CURLOPT_XFERINFODATA, g);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, watch_check);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, &w);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, g->cfg.backend_timeout_s);
@@ -158,6 +194,11 @@ static enum MHD_Result whole(struct gw *g, struct MHD_Connection *c, const char 
 	if (rc != CURLE_OK) {
 		vouch_buf_free(&b);
 		free(type);
+		if (w.gone) {
+			/* the backend's connection is closed (vLLM, for one, then stops the request): no answer to give,
+			 * and no receipt */
+			return MHD_NO;
+		}
 		return backend_failed(c, rc);
 	}
 	if (status == 200 && find_id(b.p ? b.p : "", b.len, pending->id)) {
@@ -172,6 +213,7 @@ static enum MHD_Result whole(struct gw *g, struct MHD_Connection *c, const char 
 
 struct stream {
 	struct gw *g;
+	struct MHD_Connection *c; /* the client's */
 	CURLM *m;
 	CURL *e;
 	struct curl_slist *h;
@@ -230,8 +272,11 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	(void)pos;
 	struct stream *st = cls;
-	while (st->q.len == st->q_off && !st->done)
+	while (st->q.len == st->q_off && !st->done) {
 		pump(st, 1000);
+		if (st->q.len == st->q_off && client_gone(st->c))
+			return MHD_CONTENT_READER_END_WITH_ERROR; /* the backend transfer ends with the stream */
+	}
 	size_t n = st->q.len - st->q_off;
 	if (n == 0) {
 		/* the end: a receipt for a stream the backend finished; one it broke off is broken off to the client
@@ -278,6 +323,7 @@ static enum MHD_Result streamed(struct gw *g, struct MHD_Connection *c, const ch
 	if (!st)
 		return MHD_NO;
 	st->g = g;
+	st->c = c;
 	memcpy(st->req_hash, req_hash, 32);
 	SHA256_Init(&st->hash);
 	st->e = backend_request(g, path, body, len, &st->h);
@@ -296,6 +342,10 @@ static enum MHD_Result streamed(struct gw *g, struct MHD_Connection *c, const ch
 	while (!st->done && st->status == 0) {
 		pump(st, 100);
 		curl_easy_getinfo(st->e, CURLINFO_RESPONSE_CODE, &st->status);
+		if (st->status == 0 && client_gone(c)) {
+			stream_free(st);
+			return MHD_NO;
+		}
 	}
 	if (st->done && st->rc != CURLE_OK && st->status == 0) {
 		CURLcode rc = st->rc;

@@ -20,7 +20,7 @@ const FAKE_LLM = process.env.FAKE_LLM_BIN || path.join(here, '..', '..', 'build'
 const SANITIZED = process.env.VOUCH_SANITIZED === '1';
 const ABORTS = Number(process.env.GATEWAY_ABORTS || (SANITIZED ? 2000 : 10000));
 
-let dir, run, gateways = [], backend;
+let dir, run, gateways = [], backend, backendProc;
 
 async function gateway(backendUrl, extra = [], runDir = run) {
   // port 0: the system picks a free one, which the gateway prints once it listens
@@ -60,6 +60,7 @@ before(async () => {
     () => existsSync(path.join(run, 'dstack.sock')));
   const b = await start(FAKE_LLM, [], (o) => /port (\d+)/.exec(o));
   backend = `http://127.0.0.1:${b.m[1]}`;
+  backendProc = b.p;
 });
 
 after(async () => {
@@ -169,6 +170,25 @@ test('a backend that misbehaves: a huge error answer, a stream broken off, space
   const bad = await get(g.port, '/v1/%FF');
   assert.equal(bad.status, 404);
   assert.ok(JSON.parse(bad.text).error);
+});
+
+test('a client that leaves before its answer: the gateway ends the backend request too (a model stops computing)', async () => {
+  const g = await gateway(backend);
+  const left = () => (backendProc.output().match(/client left after/g) || []).length;
+  for (const stream of [false, true]) {
+    const n0 = left();
+    // fake-hold: the backend holds the request 10 s, watching whether its client (the gateway) goes
+    const req = http.request({ host: '127.0.0.1', port: g.port, path: '/v1/chat/completions', method: 'POST' });
+    req.on('error', () => {});
+    req.end(chat('fake-hold', { stream }));
+    await sleep(300);
+    const t0 = Date.now();
+    req.destroy();
+    while (left() === n0 && Date.now() - t0 < 5000) await sleep(20);
+    assert.equal(left(), n0 + 1, `${stream ? 'streamed' : 'not streamed'}: the backend request still runs 5 s after its client left`);
+    console.log(`# ${stream ? 'streamed' : 'not streamed'}: the backend saw the gateway leave ${Date.now() - t0} ms after the client did`);
+  }
+  assert.equal((await post(g.port, '/v1/chat/completions', chat('m'))).status, 200, 'and it goes on answering');
 });
 
 test('SIGTERM during a stream: the gateway ends it and exits at once', async () => {

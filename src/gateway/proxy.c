@@ -28,13 +28,13 @@ static size_t collect(char *p, size_t s, size_t n, void *ud)
 	return vouch_buf_add(ud, p, s * n, MAX_ANSWER) ? 0 : s * n;
 }
 
-/* A backend request on handle e (a fresh one when e is NULL). */
+/* A backend request on handle e. */
 static CURL *backend_request_on(CURL *e, struct gw *g, const char *path, const char *body, size_t len,
 				struct curl_slist **h)
 {
 	char url[2048];
 	snprintf(url, sizeof url, "%s%s", g->cfg.backend, path);
-	if (!e && !(e = curl_easy_init()))
+	if (!e)
 		return NULL;
 	*h = curl_slist_append(NULL, "Content-Type: application/json");
 	*h = curl_slist_append(*h, "Expect:");
@@ -50,19 +50,24 @@ static CURL *backend_request_on(CURL *e, struct gw *g, const char *path, const c
 	return e;
 }
 
-static CURL *backend_request(struct gw *g, const char *path, const char *body, size_t len, struct curl_slist **h)
-{
-	return backend_request_on(NULL, g, path, body, len, h);
-}
-
-/* Each connection's thread keeps its backend connection open for the next non-streamed request; the handle
- * goes with the thread. */
+/* Each connection's thread keeps its backend transfers for the client's next request: an easy handle for
+ * non-streamed answers, and a multi handle with its easy handle for streams, each holding its backend
+ * connection open (in its connection cache). They go with the thread, when the client's connection closes. */
+struct kept {
+	CURL *e;  /* non-streamed */
+	CURLM *m; /* streamed: out of here while a stream uses them */
+	CURL *se;
+};
 static pthread_key_t kept_key;
 static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
 
-static void kept_free(void *e)
+static void kept_free(void *arg)
 {
-	curl_easy_cleanup(e);
+	struct kept *k = arg;
+	curl_easy_cleanup(k->e);
+	curl_easy_cleanup(k->se);
+	curl_multi_cleanup(k->m);
+	free(k);
 }
 
 static void kept_init(void)
@@ -70,16 +75,63 @@ static void kept_init(void)
 	pthread_key_create(&kept_key, kept_free);
 }
 
-static CURL *kept_handle(void)
+static struct kept *kept_of_thread(void)
 {
 	pthread_once(&kept_once, kept_init);
-	CURL *e = pthread_getspecific(kept_key);
-	if (e) {
-		curl_easy_reset(e);
-	} else if ((e = curl_easy_init())) {
-		pthread_setspecific(kept_key, e);
+	struct kept *k = pthread_getspecific(kept_key);
+	if (!k && (k = calloc(1, sizeof *k)))
+		pthread_setspecific(kept_key, k);
+	return k;
+}
+
+static CURL *kept_handle(void)
+{
+	struct kept *k = kept_of_thread();
+	if (!k)
+		return NULL;
+	if (k->e)
+		curl_easy_reset(k->e);
+	else
+		k->e = curl_easy_init();
+	return k->e;
+}
+
+/* A stream's transfer: the thread's kept one, or a new one. Returns 0, or -1 when out of memory. */
+static int transfer_take(CURLM **m, CURL **e)
+{
+	struct kept *k = kept_of_thread();
+	if (k && k->se) {
+		*m = k->m;
+		*e = k->se;
+		k->m = NULL;
+		k->se = NULL;
+		curl_easy_reset(*e);
+		return 0;
 	}
-	return e;
+	*m = curl_multi_init();
+	*e = curl_easy_init();
+	if (*m && *e)
+		return 0;
+	curl_multi_cleanup(*m);
+	curl_easy_cleanup(*e);
+	*m = NULL;
+	*e = NULL;
+	return -1;
+}
+
+/* Back to the thread's keeping when this is the thread that took it (a stream's end is seen by its
+ * connection's thread, though MHD does not promise it) and it keeps none; else freed. */
+static void transfer_give_back(CURLM *m, CURL *e, pthread_t taker)
+{
+	curl_multi_remove_handle(m, e); /* a transfer not at its end closes its connection */
+	struct kept *k = pthread_equal(taker, pthread_self()) ? kept_of_thread() : NULL;
+	if (k && !k->se) {
+		k->m = m;
+		k->se = e;
+		return;
+	}
+	curl_easy_cleanup(e);
+	curl_multi_cleanup(m);
 }
 
 /* 502 when the backend cannot be reached, 504 when it does not answer in time */
@@ -216,6 +268,7 @@ struct stream {
 	struct MHD_Connection *c; /* the client's */
 	CURLM *m;
 	CURL *e;
+	pthread_t taker; /* the thread that took m and e (transfer_take) */
 	struct curl_slist *h;
 	vouch_buf q;           /* bytes from the backend, */
 	size_t q_off;          /* given to the client up to here */
@@ -308,9 +361,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 static void stream_free(void *cls)
 {
 	struct stream *st = cls;
-	curl_multi_remove_handle(st->m, st->e);
-	curl_easy_cleanup(st->e);
-	curl_multi_cleanup(st->m);
+	if (st->e)
+		transfer_give_back(st->m, st->e, st->taker);
 	curl_slist_free_all(st->h);
 	vouch_buf_free(&st->q);
 	free(st);
@@ -326,9 +378,8 @@ static enum MHD_Result streamed(struct gw *g, struct MHD_Connection *c, const ch
 	st->c = c;
 	memcpy(st->req_hash, req_hash, 32);
 	SHA256_Init(&st->hash);
-	st->e = backend_request(g, path, body, len, &st->h);
-	st->m = curl_multi_init();
-	if (!st->e || !st->m) {
+	st->taker = pthread_self();
+	if (transfer_take(&st->m, &st->e) || !backend_request_on(st->e, g, path, body, len, &st->h)) {
 		stream_free(st);
 		return gw_error(c, 500, "server_error", "out of memory");
 	}

@@ -20,6 +20,7 @@ struct gw_config {
 	const char *listen;       /* ADDR:PORT */
 	char *vouchd_sock;        /* DIR/dstack.sock */
 	char *token;              /* bearer token, or NULL */
+	char *backend_auth;       /* "Authorization: Bearer <the backend's token>" header, or NULL */
 	int tls;
 	const char *tls_name;     /* certificate subject and alt name */
 	const char *journal;      /* the receipts' journal */

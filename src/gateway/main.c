@@ -32,6 +32,9 @@ static void usage(FILE *f)
 		"  /v1/signature/{chat_id}?signing_algo=ecdsa|ed25519[&request_sha256=],\n"
 		"  /v1/attestation/report?nonce=&signing_algo=&version=1|2\n"
 		"  --backend URL        the OpenAI-compatible server (e.g. http://127.0.0.1:8000)\n"
+		"  --backend-token-file F\n"
+		"                       send Authorization: Bearer <the file's first line> to the backend (vLLM\n"
+		"                       --api-key); the clients' own Authorization is never passed on\n"
 		"  --listen ADDR:PORT   where to serve (e.g. 0.0.0.0:8443; port 0: the system picks one, printed)\n"
 		"  --vouchd DIR         vouchd's socket directory ($VOUCH_LISTEN_DIR or the default)\n"
 		"  --token-file F       require Authorization: Bearer <the file's first line> (not for\n"
@@ -46,22 +49,22 @@ static void usage(FILE *f)
 		"  --workers N          receipt signers (default 8)\n");
 }
 
-static int read_token(const char *file)
+/* The first line of a token file (at most 4 KiB), or NULL after saying why */
+static char *read_token(const char *option, const char *file)
 {
 	size_t n;
 	uint8_t *b;
 	if (vouch_file_read(file, 4096, &b, &n)) {
-		fprintf(stderr, "vouch-gateway: --token-file %s: cannot read it\n", file);
-		return -1;
+		fprintf(stderr, "vouch-gateway: --%s %s: cannot read it\n", option, file);
+		return NULL;
 	}
 	b[strcspn((char *)b, "\r\n")] = 0;
 	if (!*b) {
-		fprintf(stderr, "vouch-gateway: --token-file %s is empty\n", file);
+		fprintf(stderr, "vouch-gateway: --%s %s is empty\n", option, file);
 		free(b);
-		return -1;
+		return NULL;
 	}
-	gw.cfg.token = (char *)b;
-	return 0;
+	return (char *)b;
 }
 
 /* The public key of a vouchd key, by asking it to sign. */
@@ -177,8 +180,9 @@ int main(int argc, char **argv)
 		{"key-prefix", required_argument, 0, 'k'},  {"journal", required_argument, 0, 'j'},
 		{"max-body", required_argument, 0, 'm'},    {"backend-timeout", required_argument, 0, 'o'},
 		{"workers", required_argument, 0, 'w'},     {"help", no_argument, 0, 'h'},
+		{"backend-token-file", required_argument, 0, 'B'},
 		{0}};
-	const char *dir = NULL, *token = NULL;
+	const char *dir = NULL, *token = NULL, *backend_token = NULL;
 	gw.cfg = (struct gw_config){.tls_name = "localhost", .journal = "gateway", .key_prefix = "gateway/",
 				    .max_body = 4u << 20, .backend_timeout_s = 600, .workers = 8};
 	int c;
@@ -188,6 +192,7 @@ int main(int argc, char **argv)
 		case 'l': gw.cfg.listen = optarg; break;
 		case 'd': dir = optarg; break;
 		case 't': token = optarg; break;
+		case 'B': backend_token = optarg; break;
 		case 'T': gw.cfg.tls = 1; break;
 		case 'n': gw.cfg.tls_name = optarg; break;
 		case 'k': gw.cfg.key_prefix = optarg; break;
@@ -225,8 +230,16 @@ int main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-	if (token && read_token(token))
+	if (token && !(gw.cfg.token = read_token("token-file", token)))
 		return 66;
+	if (backend_token) {
+		char *t = read_token("backend-token-file", backend_token);
+		if (!t || !(gw.cfg.backend_auth = malloc(strlen(t) + 32)))
+			return 66;
+		sprintf(gw.cfg.backend_auth, "Authorization: Bearer %s", t);
+		vouch_wipe(t, strlen(t));
+		free(t);
+	}
 	if (setup_keys(err, sizeof err) || (gw.cfg.tls && setup_tls(err, sizeof err)) || receipts_start(&gw, err, sizeof err)) {
 		fprintf(stderr, "vouch-gateway: %s\n", err);
 		return 69;
@@ -251,7 +264,12 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(gw.daemon);
 	receipts_stop(&gw);
 	free(gw.cfg.vouchd_sock);
+	if (gw.cfg.token)
+		vouch_wipe(gw.cfg.token, strlen(gw.cfg.token));
+	if (gw.cfg.backend_auth)
+		vouch_wipe(gw.cfg.backend_auth, strlen(gw.cfg.backend_auth));
 	free(gw.cfg.token);
+	free(gw.cfg.backend_auth);
 	if (gw.tls_key_pem)
 		vouch_wipe(gw.tls_key_pem, strlen(gw.tls_key_pem));
 	free(gw.tls_key_pem);

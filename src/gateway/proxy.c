@@ -38,6 +38,8 @@ static CURL *backend_request_on(CURL *e, struct gw *g, const char *path, const c
 		return NULL;
 	*h = curl_slist_append(NULL, "Content-Type: application/json");
 	*h = curl_slist_append(*h, "Expect:");
+	if (g->cfg.backend_auth)
+		*h = curl_slist_append(*h, g->cfg.backend_auth);
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, *h);
 	if (body) {

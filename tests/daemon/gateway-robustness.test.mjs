@@ -3,7 +3,7 @@
 // where they were, and it still answers. Backend: tests/tools/fake_llm (no model can run here).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -189,6 +189,25 @@ test('a client that leaves before its answer: the gateway ends the backend reque
     console.log(`# ${stream ? 'streamed' : 'not streamed'}: the backend saw the gateway leave ${Date.now() - t0} ms after the client did`);
   }
   assert.equal((await post(g.port, '/v1/chat/completions', chat('m'))).status, 200, 'and it goes on answering');
+});
+
+test('a backend that asks for an API key: --backend-token-file sends it; the client\'s own token is not passed on', async () => {
+  const keyed = await start(FAKE_LLM, ['--token', 'backend-key-1'], (o) => /port (\d+)/.exec(o));
+  const url = `http://127.0.0.1:${keyed.m[1]}`;
+  writeFileSync(path.join(dir, 'backend-token'), 'backend-key-1\n');
+  writeFileSync(path.join(dir, 'client-token'), 'client-key-2\n');
+  const g = await gateway(url, ['--backend-token-file', path.join(dir, 'backend-token'),
+    '--token-file', path.join(dir, 'client-token')]);
+  const auth = { 'Content-Type': 'application/json', Authorization: 'Bearer client-key-2' };
+  assert.equal((await post(g.port, '/v1/chat/completions', chat('m'), auth)).status, 200);
+  assert.equal((await post(g.port, '/v1/chat/completions', chat('m', { stream: true }), auth)).status, 200);
+  assert.equal((await get(g.port, '/v1/models')).status, 200);
+  // without the backend's key, its 401 comes back as it is (the client's bearer token is the gateway's only)
+  const bare = await gateway(url, ['--token-file', path.join(dir, 'backend-token')]);
+  const r = await post(bare.port, '/v1/chat/completions', chat('m'), { Authorization: 'Bearer backend-key-1' });
+  assert.equal(r.status, 401);
+  assert.match(JSON.parse(r.text).error.message, /API key/);
+  await assert.rejects(gateway(url, ['--backend-token-file', path.join(dir, 'no-such-file')]), /backend-token-file .*cannot read/);
 });
 
 test('SIGTERM during a stream: the gateway ends it and exits at once', async () => {

@@ -12,7 +12,8 @@
  * the client (the gateway) closes the connection, it prints "client left after <ms> ms" and stops, as vLLM stops
  * a request whose client has gone. Ids are otherwise "chatcmpl-<n>" and "cmpl-<n>", n counting from 1.
  *
- *   fake_llm [--port N]     prints "port N" once listening; runs until SIGTERM */
+ *   fake_llm [--port N] [--token T]   prints "port N" once listening; runs until SIGTERM. With --token, every
+ *                                     request must carry "Authorization: Bearer T" (else 401), as vLLM --api-key */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -27,6 +28,7 @@
 #include <microhttpd.h>
 
 static atomic_long next_id;
+static const char *token; /* --token: the API key asked of every request (as vLLM --api-key) */
 static volatile sig_atomic_t stop;
 
 struct body {
@@ -122,6 +124,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		b->p = p, b->n += *size, b->p[b->n] = 0;
 		*size = 0;
 		return MHD_YES;
+	}
+	if (token) {
+		const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+		if (!auth || strncmp(auth, "Bearer ", 7) || strcmp(auth + 7, token))
+			return json_answer(c, 401, "{\"error\":{\"message\":\"the backend's API key is missing or wrong\","
+						   "\"type\":\"invalid_request_error\"}}");
 	}
 	if (!strcmp(method, "GET") && !strcmp(url, "/v1/models"))
 		return json_answer(c, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"fake-model\",\"object\":\"model\","
@@ -239,6 +247,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--port") && i + 1 < argc)
 			port = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--token") && i + 1 < argc)
+			token = argv[++i];
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |

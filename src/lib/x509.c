@@ -199,7 +199,7 @@ static int parse_cert_extensions(cert *c, span exts)
 static int parse_spki(cert *c, span spki)
 {
 	rd r = rd_init(spki.p, spki.len);
-	span alg, oid, curve, key;
+	span alg = {0}, oid = {0}, curve = {0}, key = {0};
 	der_read(&r, DER_SEQUENCE, &alg);
 	read_bits(&r, &key);
 	if (r.err || rd_left(&r))

@@ -75,6 +75,10 @@ int vouch_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
 const char *vouch_default_listen_dir(char *buf, size_t cap);
 const char *vouch_default_state_dir(char *buf, size_t cap);
 
+/* Raises the soft limit on open files to the hard one (a server's connections each take some); returns the
+ * soft limit now in force. */
+unsigned long vouch_file_limit_raise(void);
+
 /* mkdir -p with the given mode for the directories it creates. Returns 0 or VOUCH_E_IO. */
 int vouch_mkdirs(const char *dir, unsigned mode);
 

@@ -28,6 +28,7 @@ struct gw_config {
 	size_t max_body;
 	long backend_timeout_s;
 	unsigned workers;         /* receipt signers */
+	unsigned max_connections; /* clients at once (4096, fewer under a low file limit) */
 };
 
 struct receipts;

@@ -222,6 +222,15 @@ int main(int argc, char **argv)
 	 * the first were freed, where fragmentation keeps them. */
 	mallopt(M_ARENA_MAX, 2);
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	/* a client's connection takes up to 4 open files (its socket; the backend's, kept between requests, and
+	 * the curl multi handle's pair): the soft file limit up to the hard one, and fewer clients if still low */
+	unsigned long files = vouch_file_limit_raise();
+	gw.cfg.max_connections = 4096;
+	if (files < 4ul * gw.cfg.max_connections + 256) {
+		gw.cfg.max_connections = files > 512 ? (unsigned)((files - 256) / 4) : 64;
+		fprintf(stderr, "vouch-gateway: file limit %lu: serving at most %u clients at once\n", files,
+			gw.cfg.max_connections);
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
 	/* SIGTERM and SIGINT blocked in every thread (they inherit the mask) and taken by sigwait below */
@@ -234,8 +243,13 @@ int main(int argc, char **argv)
 		return 66;
 	if (backend_token) {
 		char *t = read_token("backend-token-file", backend_token);
-		if (!t || !(gw.cfg.backend_auth = malloc(strlen(t) + 32)))
+		if (!t)
 			return 66;
+		if (!(gw.cfg.backend_auth = malloc(strlen(t) + 32))) {
+			vouch_wipe(t, strlen(t));
+			free(t);
+			return 71;
+		}
 		sprintf(gw.cfg.backend_auth, "Authorization: Bearer %s", t);
 		vouch_wipe(t, strlen(t));
 		free(t);
@@ -254,7 +268,8 @@ int main(int argc, char **argv)
 	char host[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
 	fprintf(stderr, "vouch-gateway: serving %s://%s:%u -> %s; ecdsa %s, ed25519 %s; receipts in journal %s\n",
-		gw.cfg.tls ? "https" : "http", host, bound ? bound->port : ntohs(sa.sin_port), gw.cfg.backend,
+		gw.cfg.tls ? "https" : "http", host, bound && bound->port ? bound->port : ntohs(sa.sin_port),
+		gw.cfg.backend,
 		gw.ecdsa_addr_text, gw.ed25519_hex, gw.cfg.journal);
 	int sig;
 	sigwait(&stop_signals, &sig);

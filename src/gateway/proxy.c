@@ -2,8 +2,8 @@
  * sent byte for byte as the backend wrote it and hashed as sent. A streamed answer is passed through as it
  * arrives: the response's reader callback drives the backend transfer (curl multi) in the connection's own
  * thread, hashing each byte as it goes to the client; the receipt is made when the stream has ended. A client
- * that goes away ends the backend transfer with it (within about a second while the backend is silent), and
- * gets no receipt. */
+ * that goes away ends the backend transfer with it (within GONE_CHECK_MS while the backend is silent), and gets
+ * no receipt. */
 /* SHA256_Init/Update/Final: a stream is hashed as it passes */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <poll.h>
@@ -22,6 +22,7 @@
 #define MAX_ANSWER (64u << 20)
 #define MAX_ERROR_ANSWER (1u << 20) /* a backend's error answer to a stream, passed on up to this size */
 #define STREAM_HIGH (1u << 20) /* pause the backend when this much is waiting for a slow client */
+#define GONE_CHECK_MS 500      /* while the backend is silent, whether the client is still there */
 
 static size_t collect(char *p, size_t s, size_t n, void *ud)
 {
@@ -52,13 +53,12 @@ static CURL *backend_request_on(CURL *e, struct gw *g, const char *path, const c
 	return e;
 }
 
-/* Each connection's thread keeps its backend transfers for the client's next request: an easy handle for
- * non-streamed answers, and a multi handle with its easy handle for streams, each holding its backend
- * connection open (in its connection cache). They go with the thread, when the client's connection closes. */
+/* Each connection's thread keeps its backend transfer, a multi handle and its easy handle, for the client's
+ * next request, streamed or not: the backend connection stays open in the multi handle's cache. It goes with
+ * the thread, when the client's connection closes. */
 struct kept {
-	CURL *e;  /* non-streamed */
-	CURLM *m; /* streamed: out of here while a stream uses them */
-	CURL *se;
+	CURLM *m; /* out of here while a request uses them */
+	CURL *e;
 };
 static pthread_key_t kept_key;
 static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
@@ -67,7 +67,6 @@ static void kept_free(void *arg)
 {
 	struct kept *k = arg;
 	curl_easy_cleanup(k->e);
-	curl_easy_cleanup(k->se);
 	curl_multi_cleanup(k->m);
 	free(k);
 }
@@ -86,27 +85,16 @@ static struct kept *kept_of_thread(void)
 	return k;
 }
 
-static CURL *kept_handle(void)
-{
-	struct kept *k = kept_of_thread();
-	if (!k)
-		return NULL;
-	if (k->e)
-		curl_easy_reset(k->e);
-	else
-		k->e = curl_easy_init();
-	return k->e;
-}
-
-/* A stream's transfer: the thread's kept one, or a new one. Returns 0, or -1 when out of memory. */
+/* A request's transfer: the thread's kept one, or a new one. Returns 0, or -1 when out of memory (*m and *e
+ * then NULL). */
 static int transfer_take(CURLM **m, CURL **e)
 {
 	struct kept *k = kept_of_thread();
-	if (k && k->se) {
+	if (k && k->e) {
 		*m = k->m;
-		*e = k->se;
+		*e = k->e;
 		k->m = NULL;
-		k->se = NULL;
+		k->e = NULL;
 		curl_easy_reset(*e);
 		return 0;
 	}
@@ -127,9 +115,9 @@ static void transfer_give_back(CURLM *m, CURL *e, pthread_t taker)
 {
 	curl_multi_remove_handle(m, e); /* a transfer not at its end closes its connection */
 	struct kept *k = pthread_equal(taker, pthread_self()) ? kept_of_thread() : NULL;
-	if (k && !k->se) {
+	if (k && !k->e) {
 		k->m = m;
-		k->se = e;
+		k->e = e;
 		return;
 	}
 	curl_easy_cleanup(e);
@@ -191,16 +179,6 @@ static int client_gone(struct MHD_Connection *c)
 	return p.fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
-/* A non-streamed transfer, watched by curl's progress callback (called often while bytes flow, about once a
- * second while the backend is silent): it ends on SIGTERM, or when the client has gone (looked at every
- * 100 ms at most). */
-struct watch {
-	struct gw *g;
-	struct MHD_Connection *c;
-	double next; /* when to look at the client again */
-	int gone;
-};
-
 static double mono_s(void)
 {
 	struct timespec t;
@@ -208,47 +186,63 @@ static double mono_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static int watch_check(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+/* Drives a non-streamed transfer to its end; it ends early on SIGTERM or when the client has gone (*gone
+ * set; looked at every GONE_CHECK_MS). */
+static CURLcode run_transfer(struct gw *g, CURLM *m, CURL *e, struct MHD_Connection *c, int *gone)
 {
-	(void)a, (void)b, (void)c, (void)d;
-	struct watch *w = ud;
-	if (atomic_load(&w->g->stopping))
-		return 1;
-	double now = mono_s();
-	if (now < w->next)
-		return 0;
-	w->next = now + 0.1;
-	return w->gone = client_gone(w->c);
+	CURLcode rc = CURLE_ABORTED_BY_CALLBACK;
+	int running, left;
+	double next = mono_s() + GONE_CHECK_MS / 1e3;
+	if (curl_multi_add_handle(m, e) != CURLM_OK)
+		return CURLE_OUT_OF_MEMORY;
+	for (;;) {
+		curl_multi_perform(m, &running);
+		CURLMsg *msg;
+		while ((msg = curl_multi_info_read(m, &left)))
+			if (msg->msg == CURLMSG_DONE)
+				return msg->data.result;
+		if (atomic_load(&g->stopping))
+			return rc;
+		double now = mono_s();
+		if (now >= next) {
+			next = now + GONE_CHECK_MS / 1e3;
+			if ((*gone = client_gone(c)))
+				return rc;
+		}
+		curl_multi_poll(m, NULL, 0, GONE_CHECK_MS, NULL);
+	}
 }
 
 static enum MHD_Result whole(struct gw *g, struct MHD_Connection *c, const char *path, const char *body, size_t len,
 			     const uint8_t req_hash[32], struct gw_receipt *pending)
 {
 	struct curl_slist *h = NULL;
-	CURL *kept = kept_handle(), *e = kept ? backend_request_on(kept, g, path, body, len, &h) : NULL;
+	CURLM *m;
+	CURL *e;
 	vouch_buf b = {0};
 	char *type = NULL;
 	long status = 0;
-	if (!e)
+	if (transfer_take(&m, &e) || !backend_request_on(e, g, path, body, len, &h)) {
+		if (e)
+			transfer_give_back(m, e, pthread_self());
 		return gw_error(c, 500, "server_error", "out of memory");
-	struct watch w = {.g = g, .c = c, .next = mono_s() + 0.1};
-	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, watch_check);
-	curl_easy_setopt(e, CURLOPT_XFERINFODATA, &w);
+	}
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, g->cfg.backend_timeout_s);
-	CURLcode rc = curl_easy_perform(e);
+	int gone = 0;
+	CURLcode rc = run_transfer(g, m, e, c, &gone);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &type);
 		type = type ? strdup(type) : NULL;
 	}
+	transfer_give_back(m, e, pthread_self());
 	curl_slist_free_all(h);
 	if (rc != CURLE_OK) {
 		vouch_buf_free(&b);
 		free(type);
-		if (w.gone) {
+		if (gone) {
 			/* the backend's connection is closed (vLLM, for one, then stops the request): no answer to give,
 			 * and no receipt */
 			return MHD_NO;
@@ -328,7 +322,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 	(void)pos;
 	struct stream *st = cls;
 	while (st->q.len == st->q_off && !st->done) {
-		pump(st, 1000);
+		pump(st, GONE_CHECK_MS);
 		if (st->q.len == st->q_off && client_gone(st->c))
 			return MHD_CONTENT_READER_END_WITH_ERROR; /* the backend transfer ends with the stream */
 	}
@@ -464,15 +458,27 @@ enum MHD_Result proxy_completion(struct gw *g, struct MHD_Connection *c, const c
 enum MHD_Result proxy_models(struct gw *g, struct MHD_Connection *c)
 {
 	struct curl_slist *h = NULL;
-	CURL *e = backend_request_on(kept_handle(), g, "/v1/models", NULL, 0, &h);
+	CURLM *m;
+	CURL *e;
 	vouch_buf b = {0};
 	long status = 0;
+	if (transfer_take(&m, &e) || !backend_request_on(e, g, "/v1/models", NULL, 0, &h)) {
+		if (e)
+			transfer_give_back(m, e, pthread_self());
+		return gw_error(c, 500, "server_error", "out of memory");
+	}
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, 30L);
-	CURLcode rc = curl_easy_perform(e);
+	int gone = 0;
+	CURLcode rc = run_transfer(g, m, e, c, &gone);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	transfer_give_back(m, e, pthread_self());
 	curl_slist_free_all(h);
+	if (gone) {
+		vouch_buf_free(&b);
+		return MHD_NO;
+	}
 	if (rc != CURLE_OK) {
 		vouch_buf_free(&b);
 		return backend_failed(c, rc);

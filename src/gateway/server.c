@@ -144,13 +144,13 @@ int server_start(struct gw *g, const struct sockaddr *sa, char *err, size_t cap)
 	if (g->cfg.tls)
 		g->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, sa,
 					     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
-					     (unsigned)4096, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
+					     g->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
 					     MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_HTTPS_MEM_KEY,
 					     g->tls_key_pem, MHD_OPTION_HTTPS_MEM_CERT, g->tls_cert_pem, MHD_OPTION_END);
 	else
 		g->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, sa,
 					     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
-					     (unsigned)4096, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
+					     g->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
 					     MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_END);
 	if (!g->daemon) {
 		snprintf(err, cap, "cannot listen on %s%s", g->cfg.listen, g->cfg.tls ? " with TLS" : "");

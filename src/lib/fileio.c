@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -143,4 +144,17 @@ const char *vouch_default_listen_dir(char *buf, size_t cap)
 const char *vouch_default_state_dir(char *buf, size_t cap)
 {
 	return default_dir("VOUCH_STATE_DIR", "/var/lib/vouch", "XDG_STATE_HOME", ".local/state/vouch", buf, cap);
+}
+
+unsigned long vouch_file_limit_raise(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1ul << 30 ? 1ul << 30 : (unsigned long)rl.rlim_cur;
 }

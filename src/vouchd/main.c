@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -232,15 +231,10 @@ int main(int argc, char **argv)
 
 	json_set_alloc_funcs(malloc, wiping_free);
 	/* room for the connections the limits allow: the soft file limit up to the hard one */
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)c.limits.max_connections + 64) {
-		c.limits.max_connections = rl.rlim_cur > 128 ? (unsigned)rl.rlim_cur - 64 : 64;
-		vlog(LOG_WARN, "file limit %lu: serving at most %u connections", (unsigned long)rl.rlim_cur,
-		     c.limits.max_connections);
+	unsigned long files = vouch_file_limit_raise();
+	if (files < (unsigned long)c.limits.max_connections + 64) {
+		c.limits.max_connections = files > 128 ? (unsigned)files - 64 : 64;
+		vlog(LOG_WARN, "file limit %lu: serving at most %u connections", files, c.limits.max_connections);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	sigset_t stop;

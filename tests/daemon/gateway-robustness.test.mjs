@@ -174,14 +174,17 @@ test('a backend that misbehaves: a huge error answer, a stream broken off, space
 
 test('a client that leaves before its answer: the gateway ends the backend request too (a model stops computing)', async () => {
   const g = await gateway(backend);
-  const left = () => (backendProc.output().match(/client left after/g) || []).length;
+  const count = (what) => (backendProc.output().match(what) || []).length;
+  const left = () => count(/client left after/g);
   for (const stream of [false, true]) {
-    const n0 = left();
+    const n0 = left(), h0 = count(/holding a request/g);
     // fake-hold: the backend holds the request 10 s, watching whether its client (the gateway) goes
     const req = http.request({ host: '127.0.0.1', port: g.port, path: '/v1/chat/completions', method: 'POST' });
     req.on('error', () => {});
     req.end(chat('fake-hold', { stream }));
-    await sleep(300);
+    for (let i = 0; i < 500 && count(/holding a request/g) === h0; i++) await sleep(10);
+    assert.equal(count(/holding a request/g), h0 + 1, 'the request reached the backend');
+    await sleep(100);
     const t0 = Date.now();
     req.destroy();
     while (left() === n0 && Date.now() - t0 < 5000) await sleep(20);

@@ -8,9 +8,9 @@
  * non-streamed answer), "fake-paced-<ms>" streams a token every <ms> ms (a model's pace, for the benchmark),
  * "fake-fail" answers 500 ("fake-fail-big": with a 3 MiB body), "fake-big" sends 4,000 tokens, "fake-cut" breaks
  * its stream off after 3 events, "fake-spaced" answers JSON with spaces and the id not first, "fake-fixed-id"
- * always answers id "chatcmpl-0", "fake-hold" holds the request 10 s before answering, watching its client: if
- * the client (the gateway) closes the connection, it prints "client left after <ms> ms" and stops, as vLLM stops
- * a request whose client has gone. Ids are otherwise "chatcmpl-<n>" and "cmpl-<n>", n counting from 1.
+ * always answers id "chatcmpl-0", "fake-hold" holds the request 10 s before answering (printing "holding a
+ * request"), watching its client: if the client (the gateway) closes the connection, it prints "client left after
+ * <ms> ms" and stops, as vLLM stops a request whose client has gone. Ids are otherwise "chatcmpl-<n>" and "cmpl-<n>", n counting from 1.
  *
  *   fake_llm [--port N] [--token T]   prints "port N" once listening; runs until SIGTERM. With --token, every
  *                                     request must carry "Authorization: Bearer T" (else 401), as vLLM --api-key */
@@ -163,6 +163,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	json_decref(req);
 	if (!strcmp(s.model, "fake-hold")) {
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		printf("holding a request\n");
+		fflush(stdout);
 		for (int ms = 0; ms < 10000; ms += 10) {
 			struct pollfd p = {.fd = ci->connect_fd, .events = POLLRDHUP};
 			if (poll(&p, 1, 10) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {

@@ -21,7 +21,10 @@
 
 #define MAX_ANSWER (64u << 20)
 #define MAX_ERROR_ANSWER (1u << 20) /* a backend's error answer to a stream, passed on up to this size */
-#define STREAM_HIGH (1u << 20) /* pause the backend when this much is waiting for a slow client */
+/* Pause the backend when this much would wait for a slow client. Under 32 KiB, so that a stream's queue stays
+ * in the heap (below the mmap threshold main.c sets): a queue in its own mapping cost page faults on every
+ * stream. The sockets' buffers hold far more. */
+#define STREAM_HIGH ((32u << 10) - 64)
 #define GONE_CHECK_MS 500      /* while the backend is silent, whether the client is still there */
 
 static size_t collect(char *p, size_t s, size_t n, void *ud)
@@ -285,9 +288,15 @@ static size_t stream_data(char *p, size_t s, size_t n, void *ud)
 	struct stream *st = ud;
 	if (st->error_answer)
 		return vouch_buf_add(&st->q, p, s * n, MAX_ERROR_ANSWER) ? 0 : s * n;
-	if (st->q.len - st->q_off > STREAM_HIGH) {
-		st->paused = 1;
+	size_t live = st->q.len - st->q_off;
+	if (live && live + s * n >= STREAM_HIGH) {
+		st->paused = 1; /* curl gives the same bytes again once resumed (pump) */
 		return CURL_WRITEFUNC_PAUSE;
+	}
+	if (st->q_off) {
+		memmove(st->q.p, st->q.p + st->q_off, live);
+		st->q.len = live;
+		st->q_off = 0;
 	}
 	return vouch_buf_add(&st->q, p, s * n, SIZE_MAX) ? 0 : s * n;
 }

@@ -172,6 +172,33 @@ test('a backend that misbehaves: a huge error answer, a stream broken off, space
   assert.ok(JSON.parse(bad.text).error);
 });
 
+test('a slow client: the backend is paused and resumed, the stream arrives whole, its receipt covers every byte', async () => {
+  const g = await gateway(backend);
+  const body = chat('fake-big', { stream: true }); // 4,000 tokens, ~700 KB: far over the 32 KiB queue
+  const text = await new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: g.port, path: '/v1/chat/completions', method: 'POST' }, (res) => {
+      const parts = [];
+      let waits = 0;
+      res.on('data', (d) => {
+        parts.push(d);
+        if (waits++ < 20) { // stop reading for a while, 20 times: the gateway's queue fills, the backend waits
+          res.pause();
+          setTimeout(() => res.resume(), 50);
+        }
+      });
+      res.on('end', () => resolve(Buffer.concat(parts).toString()));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  assert.ok(text.endsWith('data: [DONE]\n\n'), 'the stream ends cleanly');
+  assert.equal((text.match(/^data: /gm) || []).length, 4002, 'every event: 4,000 tokens, the last chunk, [DONE]');
+  const id = /"id":"([^"]+)"/.exec(text)[1];
+  const sig = await get(g.port, `/v1/signature/${id}`);
+  assert.equal(JSON.parse(sig.text).text, `${sha(body)}:${sha(text)}`);
+});
+
 test('a client that leaves before its answer: the gateway ends the backend request too (a model stops computing)', async () => {
   const g = await gateway(backend);
   const count = (what) => (backendProc.output().match(what) || []).length;

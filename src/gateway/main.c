@@ -222,12 +222,13 @@ int main(int argc, char **argv)
 	 * the first were freed, where fragmentation keeps them. */
 	mallopt(M_ARENA_MAX, 2);
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
-	/* a client's connection takes up to 4 open files (its socket; the backend's, kept between requests, and
-	 * the curl multi handle's pair): the soft file limit up to the hard one, and fewer clients if still low */
+	/* a client's connection takes up to 6 open files (its socket; the backend's, kept between requests; the
+	 * curl multi handle's pair; while a backend name is resolved, two more): the soft file limit up to the
+	 * hard one, and fewer clients if still low */
 	unsigned long files = vouch_file_limit_raise();
 	gw.cfg.max_connections = 4096;
-	if (files < 4ul * gw.cfg.max_connections + 256) {
-		gw.cfg.max_connections = files > 512 ? (unsigned)((files - 256) / 4) : 64;
+	if (files < 6ul * gw.cfg.max_connections + 256) {
+		gw.cfg.max_connections = files > 352 ? (unsigned)((files - 256) / 6) : 16;
 		fprintf(stderr, "vouch-gateway: file limit %lu: serving at most %u clients at once\n", files,
 			gw.cfg.max_connections);
 	}

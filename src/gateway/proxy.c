@@ -136,6 +136,8 @@ static enum MHD_Result backend_failed(struct MHD_Connection *c, CURLcode rc)
 		return gw_error(c, 502, "bad_gateway", "the backend's answer is too large (%u MiB at most, 1 MiB for an error)", MAX_ANSWER >> 20);
 	if (rc == CURLE_ABORTED_BY_CALLBACK)
 		return gw_error(c, 503, "service_unavailable", "the gateway is stopping");
+	if (rc == CURLE_OUT_OF_MEMORY)
+		return gw_error(c, 500, "server_error", "out of memory");
 	return gw_error(c, 502, "bad_gateway", "the backend could not be reached: %s", curl_easy_strerror(rc));
 }
 
@@ -199,7 +201,8 @@ static CURLcode run_transfer(struct gw *g, CURLM *m, CURL *e, struct MHD_Connect
 	if (curl_multi_add_handle(m, e) != CURLM_OK)
 		return CURLE_OUT_OF_MEMORY;
 	for (;;) {
-		curl_multi_perform(m, &running);
+		if (curl_multi_perform(m, &running) != CURLM_OK)
+			return CURLE_RECV_ERROR;
 		CURLMsg *msg;
 		while ((msg = curl_multi_info_read(m, &left)))
 			if (msg->msg == CURLMSG_DONE)
@@ -212,7 +215,8 @@ static CURLcode run_transfer(struct gw *g, CURLM *m, CURL *e, struct MHD_Connect
 			if ((*gone = client_gone(c)))
 				return rc;
 		}
-		curl_multi_poll(m, NULL, 0, GONE_CHECK_MS, NULL);
+		if (curl_multi_poll(m, NULL, 0, GONE_CHECK_MS, NULL) != CURLM_OK)
+			return CURLE_RECV_ERROR;
 	}
 }
 
@@ -288,15 +292,10 @@ static size_t stream_data(char *p, size_t s, size_t n, void *ud)
 	struct stream *st = ud;
 	if (st->error_answer)
 		return vouch_buf_add(&st->q, p, s * n, MAX_ERROR_ANSWER) ? 0 : s * n;
-	size_t live = st->q.len - st->q_off;
-	if (live && live + s * n >= STREAM_HIGH) {
+	/* (the queue is drained, q_off back at 0, before curl is driven again: stream_read) */
+	if (st->q.len && st->q.len + s * n >= STREAM_HIGH) {
 		st->paused = 1; /* curl gives the same bytes again once resumed (pump) */
 		return CURL_WRITEFUNC_PAUSE;
-	}
-	if (st->q_off) {
-		memmove(st->q.p, st->q.p + st->q_off, live);
-		st->q.len = live;
-		st->q_off = 0;
 	}
 	return vouch_buf_add(&st->q, p, s * n, SIZE_MAX) ? 0 : s * n;
 }

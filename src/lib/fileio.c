@@ -150,7 +150,7 @@ unsigned long vouch_file_limit_raise(void)
 {
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return 1024;
+		return 1ul << 30; /* unknown: no reason to serve fewer */
 	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);

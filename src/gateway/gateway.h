@@ -20,7 +20,6 @@ struct gw_config {
 	const char *listen;       /* ADDR:PORT */
 	char *vouchd_sock;        /* DIR/dstack.sock */
 	char *token;              /* bearer token, or NULL */
-	char *backend_auth;       /* "Authorization: Bearer <the backend's token>" header, or NULL */
 	int tls;
 	const char *tls_name;     /* certificate subject and alt name */
 	const char *journal;      /* the receipts' journal */
@@ -32,6 +31,7 @@ struct gw_config {
 };
 
 struct receipts;
+struct curl_slist;
 struct rec;
 
 struct gw {
@@ -46,6 +46,7 @@ struct gw {
 	struct receipts *receipts;
 	struct MHD_Daemon *daemon;
 	atomic_int stopping; /* SIGTERM: backend transfers end */
+	struct curl_slist *backend_headers; /* every backend request's, the backend's token among them */
 };
 
 extern struct gw gw;
@@ -81,6 +82,10 @@ int gw_sign(struct gw *g, const char *text, uint8_t ecdsa_sig[65], uint8_t ed255
 enum MHD_Result proxy_completion(struct gw *g, struct MHD_Connection *c, const char *path, const char *body, size_t len,
 				 struct gw_receipt *pending);
 enum MHD_Result proxy_models(struct gw *g, struct MHD_Connection *c);
+/* The headers every backend request carries (Authorization: Bearer backend_token when given), made once;
+ * freed, the token wiped, by proxy_headers_free. Returns 0, or -1 when out of memory. */
+int proxy_headers(struct gw *g, const char *backend_token);
+void proxy_headers_free(struct gw *g);
 
 /* report.c: GET /v1/attestation/report */
 enum MHD_Result report_answer(struct gw *g, struct MHD_Connection *c);

@@ -73,8 +73,7 @@ static int key_of(const char *path, const char *algo, uint8_t *pub, size_t want,
 	const char *data = !strcmp(algo, "ed25519") ? "00" : "0000000000000000000000000000000000000000000000000000000000000000";
 	json_t *r = gw_vouchd("Sign", json_pack("{s:s, s:s, s:s}", "algorithm", algo, "data", data, "path", path), err, cap);
 	const char *h = json_string_value(json_object_get(r, "public_key"));
-	size_t n;
-	int ok = h && !vouch_hex_decode(pub, want, &n, h, strlen(h)) && n == want;
+	int ok = vouch_hex_decode_exact(pub, want, h);
 	json_decref(r);
 	if (!ok && r)
 		snprintf(err, cap, "vouchd's Sign gave no %zu-byte public key", want);
@@ -242,19 +241,15 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	if (token && !(gw.cfg.token = read_token("token-file", token)))
 		return 66;
-	if (backend_token) {
-		char *t = read_token("backend-token-file", backend_token);
-		if (!t)
-			return 66;
-		if (!(gw.cfg.backend_auth = malloc(strlen(t) + 32))) {
-			vouch_wipe(t, strlen(t));
-			free(t);
-			return 71;
-		}
-		sprintf(gw.cfg.backend_auth, "Authorization: Bearer %s", t);
+	char *t = backend_token ? read_token("backend-token-file", backend_token) : NULL;
+	if (backend_token && !t)
+		return 66;
+	int no_headers = proxy_headers(&gw, t);
+	if (t)
 		vouch_wipe(t, strlen(t));
-		free(t);
-	}
+	free(t);
+	if (no_headers)
+		return 71;
 	if (setup_keys(err, sizeof err) || (gw.cfg.tls && setup_tls(err, sizeof err)) || receipts_start(&gw, err, sizeof err)) {
 		fprintf(stderr, "vouch-gateway: %s\n", err);
 		return 69;
@@ -282,10 +277,8 @@ int main(int argc, char **argv)
 	free(gw.cfg.vouchd_sock);
 	if (gw.cfg.token)
 		vouch_wipe(gw.cfg.token, strlen(gw.cfg.token));
-	if (gw.cfg.backend_auth)
-		vouch_wipe(gw.cfg.backend_auth, strlen(gw.cfg.backend_auth));
+	proxy_headers_free(&gw);
 	free(gw.cfg.token);
-	free(gw.cfg.backend_auth);
 	if (gw.tls_key_pem)
 		vouch_wipe(gw.tls_key_pem, strlen(gw.tls_key_pem));
 	free(gw.tls_key_pem);

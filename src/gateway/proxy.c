@@ -32,20 +32,45 @@ static size_t collect(char *p, size_t s, size_t n, void *ud)
 	return vouch_buf_add(ud, p, s * n, MAX_ANSWER) ? 0 : s * n;
 }
 
+void proxy_headers_free(struct gw *g)
+{
+	for (struct curl_slist *x = g->backend_headers; x; x = x->next)
+		vouch_wipe(x->data, strlen(x->data)); /* the backend's token */
+	curl_slist_free_all(g->backend_headers);
+	g->backend_headers = NULL;
+}
+
+int proxy_headers(struct gw *g, const char *backend_token)
+{
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json"), *last = NULL;
+	if (h)
+		last = curl_slist_append(h, "Expect:");
+	if (last && backend_token) {
+		size_t n = strlen(backend_token) + 32;
+		char *auth = malloc(n);
+		last = NULL;
+		if (auth) {
+			snprintf(auth, n, "Authorization: Bearer %s", backend_token);
+			last = curl_slist_append(h, auth); /* (a copy) */
+			vouch_wipe(auth, n);
+			free(auth);
+		}
+	}
+	g->backend_headers = h;
+	if (!last) {
+		proxy_headers_free(g);
+		return -1;
+	}
+	return 0;
+}
+
 /* A backend request on handle e. */
-static CURL *backend_request_on(CURL *e, struct gw *g, const char *path, const char *body, size_t len,
-				struct curl_slist **h)
+static void backend_request(CURL *e, struct gw *g, const char *path, const char *body, size_t len)
 {
 	char url[2048];
 	snprintf(url, sizeof url, "%s%s", g->cfg.backend, path);
-	if (!e)
-		return NULL;
-	*h = curl_slist_append(NULL, "Content-Type: application/json");
-	*h = curl_slist_append(*h, "Expect:");
-	if (g->cfg.backend_auth)
-		*h = curl_slist_append(*h, g->cfg.backend_auth);
 	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, *h);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, g->backend_headers); /* the same list for every request: read only */
 	if (body) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -53,7 +78,6 @@ static CURL *backend_request_on(CURL *e, struct gw *g, const char *path, const c
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-	return e;
 }
 
 /* Each connection's thread keeps its backend transfer, a multi handle and its easy handle, for the client's
@@ -220,41 +244,48 @@ static CURLcode run_transfer(struct gw *g, CURLM *m, CURL *e, struct MHD_Connect
 	}
 }
 
+/* A non-streamed backend request, read whole into b. On CURLE_OK, *status and (when type is given) *type,
+ * malloc'd or NULL; *gone when the request ended because the client left. */
+static CURLcode fetch(struct gw *g, struct MHD_Connection *c, const char *path, const char *body, size_t len,
+		      long timeout_s, vouch_buf *b, long *status, char **type, int *gone)
+{
+	CURLM *m;
+	CURL *e;
+	*status = 0;
+	*gone = 0;
+	if (type)
+		*type = NULL;
+	if (transfer_take(&m, &e))
+		return CURLE_OUT_OF_MEMORY;
+	backend_request(e, g, path, body, len);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout_s);
+	CURLcode rc = run_transfer(g, m, e, c, gone);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
+	if (rc == CURLE_OK && type) {
+		char *t = NULL;
+		curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &t);
+		*type = t ? strdup(t) : NULL;
+	}
+	transfer_give_back(m, e, pthread_self());
+	return rc;
+}
+
 static enum MHD_Result whole(struct gw *g, struct MHD_Connection *c, const char *path, const char *body, size_t len,
 			     const uint8_t req_hash[32], struct gw_receipt *pending)
 {
-	struct curl_slist *h = NULL;
-	CURLM *m;
-	CURL *e;
 	vouch_buf b = {0};
-	char *type = NULL;
-	long status = 0;
-	if (transfer_take(&m, &e) || !backend_request_on(e, g, path, body, len, &h)) {
-		if (e)
-			transfer_give_back(m, e, pthread_self());
-		return gw_error(c, 500, "server_error", "out of memory");
-	}
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, g->cfg.backend_timeout_s);
-	int gone = 0;
-	CURLcode rc = run_transfer(g, m, e, c, &gone);
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-	if (rc == CURLE_OK) {
-		curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &type);
-		type = type ? strdup(type) : NULL;
-	}
-	transfer_give_back(m, e, pthread_self());
-	curl_slist_free_all(h);
+	char *type;
+	long status;
+	int gone;
+	CURLcode rc = fetch(g, c, path, body, len, g->cfg.backend_timeout_s, &b, &status, &type, &gone);
 	if (rc != CURLE_OK) {
 		vouch_buf_free(&b);
 		free(type);
-		if (gone) {
-			/* the backend's connection is closed (vLLM, for one, then stops the request): no answer to give,
-			 * and no receipt */
-			return MHD_NO;
-		}
-		return backend_failed(c, rc);
+		/* a client gone: the backend's connection is closed (vLLM, for one, then stops the request), and
+		 * there is no answer to give, nor a receipt */
+		return gone ? MHD_NO : backend_failed(c, rc);
 	}
 	if (status == 200 && find_id(b.p ? b.p : "", b.len, pending->id)) {
 		SHA256((const uint8_t *)(b.p ? b.p : ""), b.len, pending->resp);
@@ -272,7 +303,6 @@ struct stream {
 	CURLM *m;
 	CURL *e;
 	pthread_t taker; /* the thread that took m and e (transfer_take) */
-	struct curl_slist *h;
 	vouch_buf q;           /* bytes from the backend, */
 	size_t q_off;          /* given to the client up to here */
 	int running, done, paused;
@@ -367,7 +397,6 @@ static void stream_free(void *cls)
 	struct stream *st = cls;
 	if (st->e)
 		transfer_give_back(st->m, st->e, st->taker);
-	curl_slist_free_all(st->h);
 	vouch_buf_free(&st->q);
 	free(st);
 }
@@ -383,10 +412,11 @@ static enum MHD_Result streamed(struct gw *g, struct MHD_Connection *c, const ch
 	memcpy(st->req_hash, req_hash, 32);
 	SHA256_Init(&st->hash);
 	st->taker = pthread_self();
-	if (transfer_take(&st->m, &st->e) || !backend_request_on(st->e, g, path, body, len, &st->h)) {
+	if (transfer_take(&st->m, &st->e)) {
 		stream_free(st);
 		return gw_error(c, 500, "server_error", "out of memory");
 	}
+	backend_request(st->e, g, path, body, len);
 	curl_easy_setopt(st->e, CURLOPT_WRITEFUNCTION, stream_data);
 	curl_easy_setopt(st->e, CURLOPT_WRITEDATA, st);
 	/* a stream may last long, but not silently: no byte for the timeout ends it */
@@ -414,14 +444,9 @@ static enum MHD_Result streamed(struct gw *g, struct MHD_Connection *c, const ch
 			st->paused = 0;
 			curl_easy_pause(st->e, CURLPAUSE_CONT);
 		}
-		struct timespec t0, t;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		while (!st->done) {
+		double until = mono_s() + (double)g->cfg.backend_timeout_s;
+		while (!st->done && mono_s() < until)
 			pump(st, 100);
-			clock_gettime(CLOCK_MONOTONIC, &t);
-			if (t.tv_sec - t0.tv_sec > g->cfg.backend_timeout_s)
-				break;
-		}
 		if (!st->done || st->rc != CURLE_OK) {
 			CURLcode rc = st->done ? st->rc : CURLE_OPERATION_TIMEDOUT;
 			stream_free(st);
@@ -465,31 +490,13 @@ enum MHD_Result proxy_completion(struct gw *g, struct MHD_Connection *c, const c
 
 enum MHD_Result proxy_models(struct gw *g, struct MHD_Connection *c)
 {
-	struct curl_slist *h = NULL;
-	CURLM *m;
-	CURL *e;
 	vouch_buf b = {0};
-	long status = 0;
-	if (transfer_take(&m, &e) || !backend_request_on(e, g, "/v1/models", NULL, 0, &h)) {
-		if (e)
-			transfer_give_back(m, e, pthread_self());
-		return gw_error(c, 500, "server_error", "out of memory");
-	}
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, 30L);
-	int gone = 0;
-	CURLcode rc = run_transfer(g, m, e, c, &gone);
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-	transfer_give_back(m, e, pthread_self());
-	curl_slist_free_all(h);
-	if (gone) {
-		vouch_buf_free(&b);
-		return MHD_NO;
-	}
+	long status;
+	int gone;
+	CURLcode rc = fetch(g, c, "/v1/models", NULL, 0, 30, &b, &status, NULL, &gone);
 	if (rc != CURLE_OK) {
 		vouch_buf_free(&b);
-		return backend_failed(c, rc);
+		return gone ? MHD_NO : backend_failed(c, rc);
 	}
 	return send_bytes(c, (unsigned)status, "application/json", &b);
 }

@@ -96,9 +96,7 @@ int gw_sign(struct gw *g, const char *text, uint8_t ecdsa_sig[65], uint8_t ed255
 	vouch_hex_encode(hex, digest, 32);
 	json_t *r = gw_vouchd("Sign", json_pack("{s:s, s:s, s:s}", "algorithm", "secp256k1_prehashed", "data", hex, "path",
 						g->ecdsa_path), err, cap);
-	size_t len;
-	const char *s = json_string_value(json_object_get(r, "signature"));
-	int ok = s && !vouch_hex_decode(sig, 64, &len, s, strlen(s)) && len == 64;
+	int ok = vouch_hex_decode_exact(sig, 64, json_string_value(json_object_get(r, "signature")));
 	json_decref(r);
 	if (!ok) {
 		if (r)
@@ -123,8 +121,7 @@ int gw_sign(struct gw *g, const char *text, uint8_t ecdsa_sig[65], uint8_t ed255
 	vouch_hex_encode(text_hex, (const uint8_t *)text, strlen(text));
 	r = gw_vouchd("Sign", json_pack("{s:s, s:s, s:s}", "algorithm", "ed25519", "data", text_hex, "path", g->ed25519_path),
 		      err, cap);
-	s = json_string_value(json_object_get(r, "signature"));
-	ok = s && !vouch_hex_decode(ed25519_sig, 64, &len, s, strlen(s)) && len == 64;
+	ok = vouch_hex_decode_exact(ed25519_sig, 64, json_string_value(json_object_get(r, "signature")));
 	json_decref(r);
 	if (ok && vouch_key_verify(VOUCH_ALG_ED25519, g->ed25519_pub, 32, ed25519_sig, 64, (const uint8_t *)text,
 				   strlen(text)) != 1) {

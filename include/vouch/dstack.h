@@ -70,7 +70,8 @@ void vouch_dstack_evidence_free(vouch_dstack_evidence *e);
  * certificate), VOUCH_E_REPORT_DATA (not bound to this key) or an attestation decoding error. */
 int vouch_ratls_evidence(vouch_dstack_evidence *out, const uint8_t *cert_der, size_t len, char *msg, size_t cap);
 
-/* Identity values (spec §13.1) decoded from the runtime events up to system-ready. */
+/* Identity values (spec §13.1) decoded from the runtime events before the first system-ready (what follows is
+ * the app's own; an identity event twice before it is an error). */
 typedef struct vouch_app_info {
 	uint8_t app_id[32];
 	size_t app_id_len;
@@ -87,6 +88,7 @@ typedef struct vouch_app_info {
 	int have_device_id;
 	unsigned n_init_scripts;
 	uint8_t init_script_hashes[8][32];
+	int system_ready;            /* the log has dstack's system-ready event: identity is complete */
 } vouch_app_info;
 
 /* mr_aggregated = SHA-256(MRTD ‖ RTMR0..3 [‖ MRCONFIGID ‖ MROWNER ‖ MROWNERCONFIG if any is non-zero]);
@@ -105,8 +107,9 @@ typedef struct vouch_dstack_result {
 	vouch_app_info app;
 } vouch_dstack_result;
 
-/* Verifies evidence: the quote (DCAP, with coll or without when coll is NULL), the event-log replay of
- * RTMR0–3, runtime events against the V0 list, report data, then decodes the app identity. verdict
+/* Verifies evidence: the quote (DCAP, with coll or without when coll is NULL), the event log's layout (RTMR3
+ * holds dstack runtime events only, and they go nowhere else), its replay of RTMR0–3, runtime events against
+ * the V0 list, report data, then decodes the app identity. verdict
  * receives the quote's verdict. Returns 0 when valid, else the first failure's error. */
 int vouch_dstack_verify(vouch_dstack_result *out, vouch_verdict *verdict, const vouch_dstack_evidence *ev,
 			const vouch_verify_opts *opts, vouch_collateral *coll, int64_t now);

@@ -54,6 +54,12 @@ void vouch_runtime_event_digest_v1(uint8_t out[48], const char *name, size_t nam
 size_t vouch_runtime_event_preimage_v2(char *buf, size_t cap, const char *name, size_t name_len,
 				       const uint8_t *payload, size_t payload_len);
 
+/* 1 when a runtime event name is not the app's to emit: the names of dstack's boot sequence (spec §11:
+ * system-preparing, app-id, compose-hash, init-script-hash, gpu-policy-hash, gpu-attestation, instance-id,
+ * boot-mr-done, os-image-hash, key-provider, storage-fs, system-ready), from which verifiers decode the app's
+ * identity, and every name beginning "vouch-" (vouchd's own, e.g. the journals' "vouch-journal"). */
+int vouch_runtime_event_reserved(const char *name, size_t len);
+
 /* Replays RTMR0–3. Runtime events get their digest recomputed: a present digest must match (V2: the
  * preimage too, and it is required). A boot event without a digest cannot be replayed: error.
  * Returns 0 or VOUCH_E_EVENT_DIGEST / VOUCH_E_EVENTLOG with a message naming the event index. */

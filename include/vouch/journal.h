@@ -14,10 +14,18 @@
  * which is Solidity's keccak256(abi.encodePacked("vouch.journal.checkpoint.v1", bytes32 id, uint64 size,
  * bytes32 root, uint64 time)), so a contract can ecrecover the key.
  *
- * Key binding: a quote whose report data (64 bytes) is
- *   SHA-512("vouch.journal.key.v1" 0x00 ‖ id (32) ‖ compressed public key (33) ‖ nonce (0..64 bytes))
+ * Key binding: a quote whose report data (64 bytes) is in vouchd's own domain (below):
+ *   VOUCH_OWN_REPORT_DATA_TAG (16) ‖ SHA-384("vouch.journal.key.v2" 0x00 ‖ id (32) ‖ compressed public key (33)
+ *                                           ‖ nonce (0..64 bytes))
  * and whose event log holds the runtime event "vouch-journal" with payload id ‖ public key, emitted when the
- * journal was created. */
+ * journal was created and again at each start of vouchd in a new boot (RTMR3 starts from zero at boot).
+ * (v1 was SHA-512 of the same with "vouch.journal.key.v1": any app could ask GetQuote for those 64 bytes, so a
+ * journal key held outside the TEE could be bound to this TEE's quote. v1 bindings are refused.)
+ *
+ * vouchd's own report data: 64 bytes whose first 16 are VOUCH_OWN_REPORT_DATA_TAG. vouchd's GetQuote, Attest
+ * and Tappd.RawQuote refuse client report data that begins with it, and the report data vouchd computes for
+ * clients (hashed TdxQuote, RA-TLS, app-key attestations) falls in it only by finding a 128-bit hash prefix, so
+ * only vouchd's own code produces such quotes. */
 #ifndef VOUCH_JOURNAL_H
 #define VOUCH_JOURNAL_H
 
@@ -56,6 +64,13 @@ int vouch_journal_name_valid(const char *s, size_t n);
 int vouch_journal_kind_valid(const char *s, size_t n);
 
 void vouch_journal_id(uint8_t out[32], const uint8_t pub[33], const char *name, size_t name_len);
+#define VOUCH_OWN_REPORT_DATA_TAG "\xffvouchd-own-rd/1"
+#define VOUCH_OWN_REPORT_DATA_TAG_LEN 16
+/* 1 when report data begins with VOUCH_OWN_REPORT_DATA_TAG (len may be under 64: a client's short report
+ * data is zero-padded, so it is compared as padded). */
+int vouch_report_data_is_own(const uint8_t *rd, size_t len);
+
+/* The v2 binding (above); a nonce over VOUCH_JOURNAL_NONCE_MAX bytes is cut there. */
 void vouch_journal_binding(uint8_t out[64], const uint8_t id[32], const uint8_t pub[33], const uint8_t *nonce,
 			   size_t nonce_len);
 

@@ -1,6 +1,6 @@
 /* vouch — a journal proof bundle: one JSON document that proves, offline, that a TEE running known code wrote
  * one entry into its journal. Compact JSON:
- *   {"format": "vouch-journal-bundle/1",
+ *   {"format": "vouch-journal-bundle/2",
  *    "journal": {"name", "id", "public_key"},
  *    "entry": {… as JournalGet gives it …},
  *    "checkpoint": {"journal_id", "tree_size", "root", "time_ms", "signature"},
@@ -19,7 +19,9 @@
  *   event_log         RTMR0–3 replay to the quote's; the app's identity (compose hash, …) decoded from RTMR3
  *   measurements      the compose hash and MRTD the verifier expects (skipped, and said, when none given)
  *   journal_event     RTMR3 measured the journal's creation: "vouch-journal" with payload id ‖ public key
- *   key_binding       id = SHA-256(tag ‖ key ‖ name); the quote's report data binds id, key and nonce
+ *   key_binding       id = SHA-256(tag ‖ key ‖ name); the quote's report data binds id, key and nonce in
+ *                     vouchd's own report-data domain (include/vouch/journal.h), which no client can request
+ * Format /1 bundles are refused: their binding (SHA-512 report data) was one any app could request.
  *   checkpoint        signed by that key, for that journal
  *   inclusion         the entry's leaf is at leaf_index = seq in the checkpoint's tree
  *   entry             the entry's fields hash to that leaf */
@@ -37,7 +39,7 @@
 extern "C" {
 #endif
 
-#define VOUCH_JOURNAL_BUNDLE_FORMAT "vouch-journal-bundle/1"
+#define VOUCH_JOURNAL_BUNDLE_FORMAT "vouch-journal-bundle/2"
 #define VOUCH_JOURNAL_BUNDLE_MAX (16u << 20)
 
 enum {

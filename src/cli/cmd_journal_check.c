@@ -129,8 +129,12 @@ static void audit_usage(FILE *f)
 		"  public listener (http://host:port) — and checks every signed checkpoint against it; the first\n"
 		"  position at fault is named. --checkpoint adds a checkpoint kept from earlier (the output of\n"
 		"  vouch journal checkpoint --json, or a proof bundle): a fork shows as a checkpoint this journal\n"
-		"  cannot reproduce. Entries after the last checkpoint are counted as not yet covered.\n"
-		"exit: 0 consistent, 2 tampered or forked, 64 usage, 66 unreadable, 69 unreachable\n");
+		"  cannot reproduce. Entries after the last checkpoint are covered by no signature and said so; a\n"
+		"  journal with entries and no checkpoint at all is UNVERIFIED (its checkpoints may have been\n"
+		"  deleted). Through a URL, the audit stops at the checkpoint the server announces (JournalList).\n"
+		"  The audit checks signatures by the journal's key, not that a TEE holds that key: verify an\n"
+		"  exported bundle (vouch journal verify) for that.\n"
+		"exit: 0 consistent, 2 tampered, forked or unverified, 64 usage, 66 unreadable, 69 unreachable\n");
 }
 
 static int feed_cp(void *ctx, const vouch_journal_checkpoint *c)
@@ -189,7 +193,7 @@ static json_t *url_call(const char *url, const char *method, json_t *body)
 
 /* From the public listener: the journal, its checkpoints (and the consistency proofs between consecutive
  * ones), its entries page by page. */
-static int audit_url_head(vouch_journal_audit *a, const char *url, const char *name)
+static int audit_url_head(vouch_journal_audit *a, const char *url, const char *name, uint64_t *limit)
 {
 	json_t *l = url_call(url, "JournalList", NULL), *j, *found = NULL;
 	size_t i;
@@ -199,12 +203,18 @@ static int audit_url_head(vouch_journal_audit *a, const char *url, const char *n
 		if (!strcmp(json_string_value(json_object_get(j, "name")) ?: "", name))
 			found = j;
 	vouch_journal_info info;
+	vouch_journal_checkpoint announced;
 	char msg[256];
-	if (!found || jj_parse_journal(found, &info, msg, sizeof msg)) {
+	json_t *head = json_object_get(found, "checkpoint");
+	if (!found || jj_parse_journal(found, &info, msg, sizeof msg) ||
+	    (json_is_object(head) && jj_parse_checkpoint(head, &announced, msg, sizeof msg))) {
 		errorf("journal audit", "%s: %s", url, found ? msg : "no such journal");
 		json_decref(l);
 		return EXIT_INVALID;
 	}
+	/* what is audited is what the server's newest signed checkpoint covers, then no more: a server that keeps
+	 * serving entries (or checkpoints) past it cannot keep the audit reading */
+	*limit = json_is_object(head) ? announced.tree_size : 0;
 	json_decref(l);
 	if (vouch_journal_audit_init(a, &info))
 		return 0;
@@ -222,6 +232,10 @@ static int audit_url_head(vouch_journal_audit *a, const char *url, const char *n
 				errorf("journal audit", "%s: %s", url, msg);
 				json_decref(r);
 				return EXIT_INVALID;
+			}
+			if (cp.tree_size > *limit || cp.tree_size < from) {
+				json_decref(r);
+				return 0; /* past the announced checkpoint, or not in the order asked for */
 			}
 			if (vouch_journal_audit_checkpoint(a, &cp))
 				break;
@@ -258,18 +272,26 @@ static int audit_url_head(vouch_journal_audit *a, const char *url, const char *n
 	}
 }
 
-static int audit_url_entries(vouch_journal_audit *a, const char *url, const char *name)
+static int audit_url_entries(vouch_journal_audit *a, const char *url, const char *name, uint64_t limit)
 {
 	uint64_t from = 0;
 	char msg[256];
-	while (!a->err) {
+	while (!a->err && from < limit) {
+		uint64_t count = limit - from < 1000 ? limit - from : 1000;
 		json_t *r = url_call(url, "JournalGet",
-				     json_pack("{s:s, s:I, s:I}", "journal", name, "from", (json_int_t)from, "count", (json_int_t)1000)),
+				     json_pack("{s:s, s:I, s:I}", "journal", name, "from", (json_int_t)from, "count", (json_int_t)count)),
 		       *e;
 		if (!r)
 			return EXIT_UNAVAILABLE;
 		json_t *arr = json_object_get(r, "entries");
 		size_t i;
+		if (json_array_size(arr) > count) {
+			snprintf(a->msg, sizeof a->msg, "the server answered %zu entries from %llu where %llu were asked for",
+				 json_array_size(arr), (unsigned long long)from, (unsigned long long)count);
+			a->err = VOUCH_E_JOURNAL_FORMAT, a->bad_seq = from, a->bad_to = from + json_array_size(arr);
+			json_decref(r);
+			return 0;
+		}
 		json_array_foreach(arr, i, e)
 		{
 			vouch_journal_entry en;
@@ -345,13 +367,16 @@ int cmd_journal_audit(int argc, char **argv)
 	vouch_journal_audit *a = calloc(1, sizeof *a);
 	if (!a)
 		return EXIT_INVALID;
-	int rc = url ? audit_url_head(a, src, name) : audit_db(a, src, name);
+	uint64_t limit = 0;
+	int rc = url ? audit_url_head(a, src, name, &limit) : audit_db(a, src, name);
 	for (size_t i = 0; !rc && i < n_extra && !a->err; i++)
 		rc = external_checkpoint(a, extra[i]);
 	if (!rc && !a->err)
-		rc = url ? audit_url_entries(a, src, name) : audit_db_entries(a, src, name);
+		rc = url ? audit_url_entries(a, src, name, limit) : audit_db_entries(a, src, name);
 	if (!rc)
 		vouch_journal_audit_finish(a);
+	/* entries and not one checkpoint: nothing signed vouches for any of them (deleted checkpoints look so) */
+	int unverified = !a->err && a->size > 0 && a->n_cps == 0;
 	if (rc) {
 		vouch_journal_audit_free(a);
 		free(a);
@@ -367,6 +392,12 @@ int cmd_journal_audit(int argc, char **argv)
 				      (json_int_t)a->size, "checkpoints", (json_int_t)a->n_cps, "checkpoints_reproduced",
 				      (json_int_t)a->checked_cps, "uncovered_entries",
 				      (json_int_t)(a->size > covered ? a->size - covered : 0), "root", root_hex);
+		json_object_set_new(o, "key_bound_to_tee", json_false()); /* an audit does not check a quote */
+		if (unverified) {
+			json_object_set_new(o, "ok", json_false());
+			json_object_set_new(o, "error", json_string("entries without any signed checkpoint"));
+			json_object_set_new(o, "error_code", json_string("unverified"));
+		}
 		if (a->err) {
 			json_object_set_new(o, "error", json_string(a->msg));
 			json_object_set_new(o, "error_code", json_string(vouch_errname(a->err)));
@@ -381,15 +412,26 @@ int cmd_journal_audit(int argc, char **argv)
 		printf("TAMPERED: journal %s: %s\n  first position at fault: entry %llu (range %llu..%llu)\n", a->journal.name,
 		       a->msg, (unsigned long long)a->bad_seq, (unsigned long long)a->bad_seq,
 		       (unsigned long long)(a->bad_to ? a->bad_to - 1 : 0));
+	} else if (unverified) {
+		printf("UNVERIFIED: journal %s: %llu entries and no signed checkpoint: nothing signed vouches for any of "
+		       "them (a store whose checkpoints were deleted looks like this)\n",
+		       a->journal.name, (unsigned long long)a->size);
 	} else {
 		printf("CONSISTENT: journal %s: %llu entries recomputed, %llu of %zu signed checkpoints reproduced\n",
 		       a->journal.name, (unsigned long long)a->size, (unsigned long long)a->checked_cps, a->n_cps);
 		printf("  root %s\n", root_hex);
 		if (a->size > covered)
-			printf("  %llu entries after the last checkpoint (size %llu) are not yet covered by a signature\n",
+			printf("  WARNING: %llu entries after the last checkpoint (size %llu) are covered by no signature: "
+			       "nothing tells them from entries written by someone else\n",
 			       (unsigned long long)(a->size - covered), (unsigned long long)covered);
 	}
-	rc = a->err ? EXIT_INVALID : 0;
+	if (!json) {
+		char key[67];
+		vouch_hex_encode(key, a->journal.public_key, 33);
+		printf("  signatures are by the journal key %s; the audit does not check that a TEE holds it (vouch "
+		       "journal verify on an exported bundle does)\n", key);
+	}
+	rc = a->err || unverified ? EXIT_INVALID : 0;
 	vouch_journal_audit_free(a);
 	free(a);
 	return rc;

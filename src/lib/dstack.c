@@ -203,48 +203,84 @@ static void config_os_image_hash(vouch_app_info *a, vouch_bytes config)
 	json_decref(root);
 }
 
-static void copy_id(uint8_t *dst, size_t *dst_len, const vouch_event *e)
+/* An identity event's payload, taken once: a second one before system-ready is refused (only dstack's boot
+ * writes these, once each; vouchd refuses them to EmitEvent). */
+static int copy_id(uint8_t *dst, size_t *dst_len, int *seen, const vouch_event *e, size_t i, char *msg, size_t cap)
 {
+	if (*seen) {
+		msgf(msg, cap, "runtime event %zu: a second \"%.*s\" before system-ready", i, (int)e->name_len, e->name);
+		return VOUCH_E_EVENTLOG;
+	}
+	*seen = 1;
 	*dst_len = e->payload_len < 32 ? e->payload_len : 32;
 	memcpy(dst, e->payload, *dst_len);
+	return 0;
 }
 
-static void app_info(vouch_app_info *a, const vouch_dstack_evidence *ev, const vouch_verdict *v)
+/* Identity (spec §13.1) from the runtime events before the first system-ready: dstack's boot writes them,
+ * and everything after system-ready is the app's (EmitEvent), which must not be able to name itself. The
+ * event log was checked before: RTMR3 holds runtime events only, so none can hide from this scan. */
+static int app_info(vouch_app_info *a, const vouch_dstack_evidence *ev, const vouch_verdict *v, char *msg, size_t cap)
 {
 	memset(a, 0, sizeof *a);
-	for (size_t i = 0; i < ev->log.n; i++) {
+	int seen[5] = {0}, err = 0;
+	for (size_t i = 0; i < ev->log.n && !err; i++) {
 		const vouch_event *e = &ev->log.events[i];
-		if (e->imr != 3 || e->event_type != VOUCH_RUNTIME_EVENT_TYPE)
+		if (e->imr != 3)
 			continue;
 #define IS(s) (e->name_len == sizeof s - 1 && memcmp(e->name, s, sizeof s - 1) == 0)
+		if (IS("system-ready")) {
+			a->system_ready = 1;
+			break; /* identity ignores what follows system-ready */
+		}
 		if (IS("app-id"))
-			copy_id(a->app_id, &a->app_id_len, e);
+			err = copy_id(a->app_id, &a->app_id_len, &seen[0], e, i, msg, cap);
 		else if (IS("compose-hash"))
-			copy_id(a->compose_hash, &a->compose_hash_len, e);
+			err = copy_id(a->compose_hash, &a->compose_hash_len, &seen[1], e, i, msg, cap);
 		else if (IS("instance-id"))
-			copy_id(a->instance_id, &a->instance_id_len, e);
+			err = copy_id(a->instance_id, &a->instance_id_len, &seen[2], e, i, msg, cap);
 		else if (IS("os-image-hash"))
-			copy_id(a->os_image_hash, &a->os_image_hash_len, e);
-		else if (IS("key-provider"))
+			err = copy_id(a->os_image_hash, &a->os_image_hash_len, &seen[3], e, i, msg, cap);
+		else if (IS("key-provider")) {
+			if (seen[4]++) {
+				msgf(msg, cap, "runtime event %zu: a second \"key-provider\" before system-ready", i);
+				err = VOUCH_E_EVENTLOG;
+			}
 			snprintf(a->key_provider_info, sizeof a->key_provider_info, "%.*s", (int)e->payload_len,
 				 (const char *)e->payload);
-		else if (IS("init-script-hash") && a->n_init_scripts < 8 && e->payload_len == 32)
+		} else if (IS("init-script-hash") && a->n_init_scripts < 8 && e->payload_len == 32)
 			memcpy(a->init_script_hashes[a->n_init_scripts++], e->payload, 32);
-		else if (IS("system-ready"))
-			break; /* identity ignores what follows system-ready */
 #undef IS
 	}
 	if (!a->os_image_hash_len && ev->config.len)
 		config_os_image_hash(a, ev->config);
 	const vouch_td_report *td = &v->quote.td;
 	if (!td->mr_td)
-		return;
+		return err;
 	vouch_dstack_mr_system(a->mr_system, td, a->key_provider_info);
 	vouch_dstack_mr_aggregated(a->mr_aggregated, td);
 	if (v->have_pck) {
 		sha256(a->device_id, v->ppid, 16);
 		a->have_device_id = 1;
 	}
+	return err;
+}
+
+/* dstack's layout of a TD's log: RTMR3 holds runtime events only, and runtime events go to RTMR3. An event
+ * of another type in RTMR3 would have its digest taken as given: an app could retype system-ready (keeping
+ * its digest, so the replay still matches) and have its own later "compose-hash" read as the identity. */
+static int check_rtmr3_layout(const vouch_eventlog *log, char *msg, size_t cap)
+{
+	for (size_t i = 0; i < log->n; i++) {
+		const vouch_event *e = &log->events[i];
+		int runtime = e->event_type == VOUCH_RUNTIME_EVENT_TYPE;
+		if ((e->imr == 3) != runtime) {
+			msgf(msg, cap, "event %zu (imr %u, type 0x%x): RTMR3 holds runtime events only, and runtime events "
+				       "go to RTMR3", i, e->imr, e->event_type);
+			return VOUCH_E_EVENTLOG;
+		}
+	}
+	return 0;
 }
 
 void vouch_dstack_mr_system(uint8_t out[32], const vouch_td_report *td, const char *key_provider_info)
@@ -315,7 +351,9 @@ int vouch_dstack_verify(vouch_dstack_result *out, vouch_verdict *v, const vouch_
 		return first ? first : VOUCH_E_EVENTLOG;
 	}
 	char m[256];
-	int err = vouch_eventlog_replay(out->rtmr_replayed, &ev->log, m, sizeof m);
+	int err = check_rtmr3_layout(&ev->log, m, sizeof m);
+	if (!err)
+		err = vouch_eventlog_replay(out->rtmr_replayed, &ev->log, m, sizeof m);
 	if (!err) {
 		int all = 1;
 		for (int i = 0; i < 4; i++)
@@ -340,7 +378,12 @@ int vouch_dstack_verify(vouch_dstack_result *out, vouch_verdict *v, const vouch_
 		msgf(out->reason, sizeof out->reason, "report data: the attestation's differs from the quote's");
 		first = VOUCH_E_REPORT_DATA;
 	}
-	app_info(&out->app, ev, v);
+	err = app_info(&out->app, ev, v, m, sizeof m);
+	if (err && !first) {
+		out->event_log_verified = 0;
+		msgf(out->reason, sizeof out->reason, "event log: %s", m);
+		first = err;
+	}
 	out->is_valid = !first;
 	return first;
 }
@@ -408,6 +451,8 @@ char *vouch_dstack_result_json(const vouch_dstack_result *r, const vouch_verdict
 						    "match", r->rtmr_match[i]));
 	json_object_set_new(x, "rtmr", rt);
 	json_object_set_new(x, "report_data_verified", json_boolean(r->report_data_verified));
+	/* identity is read from the events before system-ready; without one, the boot never said it was done */
+	json_object_set_new(x, "system_ready", json_boolean(a->system_ready));
 	json_object_set_new(x, "event_count", json_integer((json_int_t)ev->log.n));
 	json_array_append_new(skipped, json_string("os_image_hash: no OS image to recompute MRTD/RTMR0-2 from"));
 	json_array_append_new(skipped, json_string("acpi_tables: no OS image to recompute the ACPI tables from"));

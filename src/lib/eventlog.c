@@ -31,6 +31,20 @@ void vouch_runtime_event_digest_v1(uint8_t out[48], const char *name, size_t nam
 		free(b);
 }
 
+int vouch_runtime_event_reserved(const char *name, size_t len)
+{
+	static const char *const boot[] = {
+		"system-preparing", "app-id",       "compose-hash",  "init-script-hash", "gpu-policy-hash", "gpu-attestation",
+		"instance-id",      "boot-mr-done", "os-image-hash", "key-provider",     "storage-fs",      "system-ready",
+	};
+	if (len >= 6 && memcmp(name, "vouch-", 6) == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof boot / sizeof boot[0]; i++)
+		if (strlen(boot[i]) == len && memcmp(boot[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
 /* A JSON string per RFC 8785: '"' and '\' escaped, control characters as \b \f \n \r \t or \u00xx (lowercase),
  * everything else (UTF-8 included) verbatim. */
 static size_t jcs_string(char *o, size_t cap, size_t at, const char *s, size_t n)

@@ -11,7 +11,7 @@
 
 static const char ENTRY_TAG[] = "vouch.journal.entry.v1";           /* followed by its NUL */
 static const char ID_TAG[] = "vouch.journal.id.v1";                 /* followed by its NUL */
-static const char KEY_TAG[] = "vouch.journal.key.v1";               /* followed by its NUL */
+static const char KEY_TAG[] = "vouch.journal.key.v2";               /* followed by its NUL */
 static const char CHECKPOINT_TAG[] = "vouch.journal.checkpoint.v1"; /* without NUL (abi.encodePacked) */
 
 static uint8_t *be64(uint8_t *p, uint64_t v)
@@ -95,6 +95,13 @@ void vouch_journal_id(uint8_t out[32], const uint8_t pub[33], const char *name, 
 	SHA256(b, sizeof ID_TAG + 33 + name_len, out);
 }
 
+int vouch_report_data_is_own(const uint8_t *data, size_t len)
+{
+	uint8_t padded[VOUCH_OWN_REPORT_DATA_TAG_LEN] = {0};
+	memcpy(padded, data, len < sizeof padded ? len : sizeof padded);
+	return memcmp(padded, VOUCH_OWN_REPORT_DATA_TAG, VOUCH_OWN_REPORT_DATA_TAG_LEN) == 0;
+}
+
 void vouch_journal_binding(uint8_t out[64], const uint8_t id[32], const uint8_t pub[33], const uint8_t *nonce,
 			   size_t nonce_len)
 {
@@ -106,7 +113,8 @@ void vouch_journal_binding(uint8_t out[64], const uint8_t id[32], const uint8_t 
 	memcpy(b + sizeof KEY_TAG + 32, pub, 33);
 	if (nonce_len)
 		memcpy(b + sizeof KEY_TAG + 65, nonce, nonce_len);
-	SHA512(b, sizeof KEY_TAG + 65 + nonce_len, out);
+	memcpy(out, VOUCH_OWN_REPORT_DATA_TAG, VOUCH_OWN_REPORT_DATA_TAG_LEN);
+	SHA384(b, sizeof KEY_TAG + 65 + nonce_len, out + VOUCH_OWN_REPORT_DATA_TAG_LEN);
 }
 
 void vouch_journal_checkpoint_digest(uint8_t out[32], const vouch_journal_checkpoint *c)

@@ -102,6 +102,10 @@ static int parse(vouch_journal_verdict *v, struct parts *p, const char *text, si
 	if (!json_is_object(p->doc))
 		return fail(v, VOUCH_JSTEP_BUNDLE, VOUCH_E_JOURNAL_FORMAT, "not a JSON object: %s", p->doc ? "" : je.text);
 	const char *format = json_string_value(json_object_get(p->doc, "format"));
+	if (format && !strcmp(format, "vouch-journal-bundle/1"))
+		return fail(v, VOUCH_JSTEP_BUNDLE, VOUCH_E_JOURNAL_FORMAT,
+			    "\"vouch-journal-bundle/1\" is no longer accepted: its key binding was report data any app "
+			    "could request through GetQuote; export the entry again with this version");
 	if (!format || strcmp(format, VOUCH_JOURNAL_BUNDLE_FORMAT))
 		return fail(v, VOUCH_JSTEP_BUNDLE, VOUCH_E_JOURNAL_FORMAT, "\"format\" is not \"%s\"", VOUCH_JOURNAL_BUNDLE_FORMAT);
 	static const char *known[] = {"format", "journal", "entry", "checkpoint", "inclusion", "attestation",

@@ -9,6 +9,7 @@
 #include "api.h"
 #include "vouch/err.h"
 #include "vouch/dstack.h"
+#include "vouch/journal.h"
 #include "vouch/util.h"
 
 json_t *hex_json(const uint8_t *p, size_t n)
@@ -44,6 +45,17 @@ static int quote_response(struct app *a, const uint8_t rd[64], const char *tappd
 	return *out ? 0 : (snprintf(err, cap, "out of memory"), -1);
 }
 
+/* Report data in vouchd's own domain (include/vouch/journal.h) is never quoted for a client: it is how vouchd
+ * binds its journal keys, and a client given such a quote could bind a key it holds outside the TEE. */
+static int own_report_data(const uint8_t rd[64], char *err, size_t cap)
+{
+	if (!vouch_report_data_is_own(rd, 64))
+		return 0;
+	snprintf(err, cap, "report data beginning with vouchd's own tag (ff 76 6f 75 63 68 64 2d …, \"\\xffvouchd-own-rd/1\") "
+		 "is reserved for vouchd's own bindings");
+	return -1;
+}
+
 /* report_data: up to 64 bytes, copied to the front of 64 zero bytes */
 static int short_report_data(const req *r, uint8_t rd[64], char *err, size_t cap)
 {
@@ -60,7 +72,7 @@ static int short_report_data(const req *r, uint8_t rd[64], char *err, size_t cap
 		return -1;
 	}
 	memcpy(rd, buf, n);
-	return 0;
+	return own_report_data(rd, err, cap);
 }
 
 int api_get_quote(struct app *a, const req *r, json_t **out, char *err, size_t cap)
@@ -155,9 +167,13 @@ static int tdx_quote(struct app *a, const req *r, const char *forced, json_t **o
 		rc = n == 64 ? 0 : (snprintf(err, cap, "invalid content length"), -1);
 		if (!rc)
 			memcpy(rd, content, 64);
+		if (!rc)
+			rc = own_report_data(rd, err, cap);
 		tag = "";
 	} else {
 		rc = hashed_report_data(rd, alg, tag, content, n, err, cap);
+		if (!rc) /* a 128-bit hash prefix: never in practice, and refused all the same */
+			rc = own_report_data(rd, err, cap);
 	}
 	free(content);
 	return rc ? -1 : quote_response(a, rd, alg, tag, out, err, cap);
@@ -182,6 +198,13 @@ int api_emit_event(struct app *a, const req *r, json_t **out, char *err, size_t 
 		return -1;
 	if (strlen(event) != len) {
 		snprintf(err, cap, "event name contains a NUL");
+		return -1;
+	}
+	if (vouch_runtime_event_reserved(event, len)) {
+		/* verifiers read the app's identity and vouchd's journal keys from these: an app that could emit
+		 * them could name itself another app, or bind a journal key that vouchd does not hold */
+		snprintf(err, cap, "event name \"%.64s\" is reserved (dstack's boot sequence and vouch-*): apps may not "
+			 "emit it", event);
 		return -1;
 	}
 	if (app_emit_event(a, event, payload, n, err, cap))

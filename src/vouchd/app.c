@@ -326,6 +326,78 @@ static int emit_boot_sequence(struct app *a, char *err, size_t cap)
 	return 0;
 }
 
+/* The identity this boot measured (the runtime events before system-ready) must be the one vouchd serves: an
+ * app-compose.json edited, or an instance-id-seed deleted, between two starts in one boot would make Info and
+ * every derived value disagree with what quotes attest. */
+static int identity_matches_log(struct app *a, char *err, size_t cap)
+{
+	struct {
+		const char *name;
+		const uint8_t *want;
+		size_t len;
+		const char *source;
+	} ids[] = {
+		{"app-id", a->app_id, 20, "the app id (from app-compose.json)"},
+		{"compose-hash", a->compose_hash, 32, "app-compose.json"},
+		{"instance-id", a->instance_id, a->no_instance_id ? 0 : 20, "the instance id (from instance-id-seed)"},
+		{"key-provider", (const uint8_t *)a->key_provider_info, strlen(a->key_provider_info), "the app keys' key provider"},
+	};
+	for (size_t i = 0; i < a->n_events; i++) {
+		const struct runtime_event *e = &a->events[i];
+		if (!strcmp(e->name, "system-ready"))
+			break;
+		for (size_t k = 0; k < ARRAY_LEN(ids); k++) {
+			if (strcmp(e->name, ids[k].name))
+				continue;
+			if (e->payload_len == ids[k].len && !memcmp(e->payload, ids[k].want, ids[k].len))
+				continue;
+			snprintf(err, cap, "this boot measured another %s than vouchd has now: %s changed since the runtime "
+				 "event log %s was written; restore it, or start in a new boot%s", ids[k].name, ids[k].source,
+				 a->events_path, a->events_flock ? "" : " (sim: remove that log)");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Who can write the state directory can replace the journal and the runtime log; who can read app-keys.json
+ * holds every key. Said at start. */
+static void check_permissions(const struct config *c, const char *keys)
+{
+	struct stat st;
+	if (stat(c->state_dir, &st) == 0 && (st.st_mode & 0022))
+		vlog(LOG_WARN, "state directory %s is writable by %s (mode %04o): whoever can write it can replace the "
+		     "journal store and the keys; chmod 0700", c->state_dir, st.st_mode & 0002 ? "anyone" : "its group",
+		     (unsigned)(st.st_mode & 07777));
+	if (keys && stat(keys, &st) == 0 && (st.st_mode & 0077))
+		vlog(LOG_WARN, "app keys %s are readable by %s (mode %04o): every key vouchd derives comes from them; "
+		     "chmod 0600", keys, st.st_mode & 0004 ? "anyone" : "its group", (unsigned)(st.st_mode & 07777));
+}
+
+/* App keys are generated only in a state directory vouchd never used: where its other files remain, keys gone
+ * missing mean a new identity (new wallets, new journal keys), which happens only when asked. */
+static int may_generate_keys(const struct config *c, char *err, size_t cap)
+{
+	static const char *const used[] = {"instance-id-seed", "journal.db", "runtime_events.log", "journal.seal"};
+	for (size_t i = 0; i < ARRAY_LEN(used); i++) {
+		char *p = path_join(c->state_dir, used[i]);
+		int there = p && path_exists(p);
+		free(p);
+		if (!there)
+			continue;
+		if (c->new_identity) {
+			vlog(LOG_WARN, "app-keys.json is missing from %s, which holds %s: --new-identity: generating new app "
+			     "keys; every derived key (wallets, journal keys) changes", c->state_dir, used[i]);
+			return 0;
+		}
+		snprintf(err, cap, "app-keys.json is missing from %s, which vouchd used before (it holds %s): new keys "
+			 "would be a new identity (new wallet and journal keys); restore the file, or start with "
+			 "--new-identity", c->state_dir, used[i]);
+		return -1;
+	}
+	return 0;
+}
+
 int app_init(struct app *a, const struct config *c, char *err, size_t cap)
 {
 	memset((char *)a + sizeof a->cfg, 0, sizeof *a - sizeof a->cfg);
@@ -338,10 +410,15 @@ int app_init(struct app *a, const struct config *c, char *err, size_t cap)
 	}
 	char *keys = c->app_keys ? strdup(c->app_keys) : path_join(c->state_dir, "app-keys.json");
 	int rc = keys ? 0 : -1;
-	if (!rc && !c->app_keys && !path_exists(keys))
-		rc = generate_app_keys(keys, err, cap);
+	if (!rc && !c->app_keys && !path_exists(keys)) {
+		rc = may_generate_keys(c, err, cap);
+		if (!rc)
+			rc = generate_app_keys(keys, err, cap);
+	}
 	if (!rc)
 		rc = load_app_keys(a, keys, err, cap);
+	if (!rc)
+		check_permissions(c, keys);
 	free(keys);
 	if (rc || load_identity(a, err, cap))
 		return -1;
@@ -367,7 +444,7 @@ int app_init(struct app *a, const struct config *c, char *err, size_t cap)
 	/* sim: the simulated RTMR3 starts at zero, so loaded events are extended again; tdx: the TD kept it */
 	/* the registers must match the logs before anything is added to them: a TD whose RTMR3 the log does
 	 * not explain is refused, not extended further */
-	if (events_load(a, !tdx, err, cap) || events_check(a, err, cap))
+	if (events_load(a, !tdx, err, cap) || events_check(a, err, cap) || identity_matches_log(a, err, cap))
 		return -1;
 	if (a->n_events == 0 && emit_boot_sequence(a, err, cap))
 		return -1;

@@ -46,6 +46,8 @@ struct config {
 	http_limits limits;
 	unsigned journal_checkpoint_every;      /* entries; 0: never by count */
 	unsigned journal_checkpoint_interval_s; /* 0: never by time */
+	int reseal;               /* --reseal: accept journal entries no seal covers (journal_seal.c) */
+	int new_identity;         /* --new-identity: generate app keys though the state directory was used */
 };
 
 /* A TEE: quotes over report data, RTMR3 extension, the boot part of the event log. */

@@ -69,7 +69,8 @@ static int make_checkpoint(struct journals *js, struct journal *j)
 	j->latest = c;
 	j->have_latest = 1;
 	pthread_rwlock_unlock(&j->lock);
-	return 0;
+	/* outside the database, so that an edited store cannot be signed again (journal_seal.c) */
+	return journal_seal_write(js);
 }
 
 /* One group commit: every queued append in one transaction (one fsync), then the trees, then the
@@ -389,6 +390,28 @@ out:
 	return j;
 }
 
+/* RTMR3 starts from zero at each boot: a journal created in an earlier boot has its key measured again, so that
+ * a quote of this boot binds it (its bundles name the "vouch-journal" event of the boot their quote is from). */
+static int measure_again(struct journals *js, struct journal *j, char *err, size_t cap)
+{
+	struct app *a = js->app;
+	uint8_t payload[65];
+	memcpy(payload, j->info.id, 32);
+	memcpy(payload + 32, j->info.public_key, 33);
+	int seen = 0;
+	pthread_rwlock_rdlock(&a->events_lock);
+	for (size_t i = 0; i < a->n_events && !seen; i++)
+		seen = !strcmp(a->events[i].name, VOUCH_JOURNAL_EVENT) && a->events[i].payload_len == sizeof payload &&
+		       !memcmp(a->events[i].payload, payload, sizeof payload);
+	pthread_rwlock_unlock(&a->events_lock);
+	if (seen)
+		return 0;
+	if (app_emit_event(a, VOUCH_JOURNAL_EVENT, payload, sizeof payload, err, cap))
+		return -1;
+	vlog(LOG_INFO, "journal %s: its key measured into this boot's RTMR3", j->info.name);
+	return 0;
+}
+
 int journals_open(struct journals *js, struct app *a, unsigned checkpoint_every, unsigned interval_s, char *err,
 		  size_t cap)
 {
@@ -421,6 +444,12 @@ int journals_open(struct journals *js, struct app *a, unsigned checkpoint_every,
 		vlog(LOG_INFO, "journal %s: %llu entries, latest checkpoint %llu", j->info.name,
 		     (unsigned long long)j->tree.size, (unsigned long long)(j->have_latest ? j->latest.tree_size : 0));
 	}
+	/* nothing is signed before the store is reconciled with what vouchd sealed */
+	if (journal_seal_check(js, a->cfg.reseal, err, cap))
+		return -1;
+	for (size_t i = 0; i < js->n; i++)
+		if (measure_again(js, js->j[i], err, cap))
+			return -1;
 	if (!journal_get(js, DEFAULT_JOURNAL, strlen(DEFAULT_JOURNAL), 1, err, cap))
 		return -1;
 	if (pthread_create(&js->writer_thread, NULL, writer_main, js)) {
@@ -433,6 +462,11 @@ int journals_open(struct journals *js, struct app *a, unsigned checkpoint_every,
 		vouch_journal_checkpoint c;
 		if (journal_checkpoint_now(js, js->j[i], &c, err, cap))
 			return -1;
+	}
+	/* and the seal is written in any case (a --reseal, or a first start under this version) */
+	if (journal_seal_write(js)) {
+		snprintf(err, cap, "cannot write the journal seal in %s", a->cfg.state_dir);
+		return -1;
 	}
 	return 0;
 }

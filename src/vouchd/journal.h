@@ -64,4 +64,10 @@ int journal_append(struct journals *js, struct journal *j, vouch_journal_entry *
 /* A checkpoint of everything committed now (the latest again when nothing is new). */
 int journal_checkpoint_now(struct journals *js, struct journal *j, vouch_journal_checkpoint *out, char *err, size_t cap);
 
+/* The seal (journal_seal.c): STATE/journal.seal, the newest signed checkpoint of each journal, written after
+ * each checkpoint; checked at start (a journal with entries must reproduce its sealed checkpoint; none sealed:
+ * refused unless reseal). */
+int journal_seal_write(struct journals *js);
+int journal_seal_check(struct journals *js, int reseal, char *err, size_t cap);
+
 #endif

@@ -51,6 +51,10 @@ static void usage(FILE *f)
 		"  --sys-config FILE      dstack sys-config.json (its vm_config and os_image_hash)\n"
 		"  --socket-mode MODE     unix socket permissions (default 0660)\n"
 		"  --fs-root DIR          filesystem root the tdx backend reads (default /; tests use a fake tree)\n"
+		"  --reseal               accept journal entries that STATE/journal.seal does not cover (after\n"
+		"                         an audit; vouchd otherwise refuses a store it did not seal)\n"
+		"  --new-identity         generate new app keys in a state directory that was used before (the\n"
+		"                         wallet keys and journal keys change)\n"
 		"  -v, --verbose / -q, --quiet\n"
 		"  --version, --help\n");
 }
@@ -165,7 +169,7 @@ int main(int argc, char **argv)
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	enum { O_TEE = 256, O_STATE, O_LISTEN, O_CONFIG, O_PUBLIC, O_KEYS, O_COMPOSE, O_SYS, O_MODE, O_ROOT, O_SIGN, O_VERSION };
+	enum { O_TEE = 256, O_STATE, O_LISTEN, O_CONFIG, O_PUBLIC, O_KEYS, O_COMPOSE, O_SYS, O_MODE, O_ROOT, O_SIGN, O_VERSION, O_RESEAL, O_NEWID };
 	static const struct option opts[] = {
 		{"tee", required_argument, 0, O_TEE},           {"state-dir", required_argument, 0, O_STATE},
 		{"listen-dir", required_argument, 0, O_LISTEN}, {"config", required_argument, 0, O_CONFIG},
@@ -174,7 +178,8 @@ int main(int argc, char **argv)
 		{"socket-mode", required_argument, 0, O_MODE},  {"fs-root", required_argument, 0, O_ROOT},
 		{"sign-only", required_argument, 0, O_SIGN},    {"verbose", no_argument, 0, 'v'},
 		{"quiet", no_argument, 0, 'q'},                 {"version", no_argument, 0, O_VERSION},
-		{"help", no_argument, 0, 'h'},                  {0},
+		{"help", no_argument, 0, 'h'},                  {"reseal", no_argument, 0, O_RESEAL},
+		{"new-identity", no_argument, 0, O_NEWID},      {0},
 	};
 	struct config c = {
 		.tee = "auto", .fs_root = "/", .socket_mode = 0660,
@@ -197,6 +202,8 @@ int main(int argc, char **argv)
 		case O_SYS: c.sys_config = optarg; break;
 		case O_MODE: c.socket_mode = (unsigned)strtoul(optarg, NULL, 8); break;
 		case O_ROOT: c.fs_root = optarg; break;
+		case O_RESEAL: c.reseal = 1; break;
+		case O_NEWID: c.new_identity = 1; break;
 		case O_SIGN:
 			if (n_extra == MAX_SIGN_ONLY) {
 				fprintf(stderr, "vouchd: at most %d --sign-only prefixes\n", MAX_SIGN_ONLY);

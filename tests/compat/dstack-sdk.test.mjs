@@ -172,15 +172,22 @@ test('attest: the V0 attestation verifies, RTMRs replayed', async () => {
 });
 
 test('emitEvent: extends RTMR3, and the next quote replays with the event in its log', async () => {
-  await dstack.emitEvent('vouch-compat', Buffer.from('payload-1'));
+  await dstack.emitEvent('app-compat', Buffer.from('payload-1'));
   const q = await dstack.getQuote(Buffer.from('after event'));
   const log = JSON.parse(q.event_log);
   const last = log[log.length - 1];
-  assert.equal(last.event, 'vouch-compat');
+  assert.equal(last.event, 'app-compat');
   assert.equal(last.event_payload, Buffer.from('payload-1').toString('hex'));
   const v = verifyQuoteJson(q);
   assert.equal(v.is_valid, true, v.reason);
   await assert.rejects(dstack.emitEvent('', 'x'));
+  // names verifiers read identity and journal keys from are not the app's to emit (the SDK does not surface
+  // an error answer to emitEvent: the log shows that nothing was added)
+  await dstack.emitEvent('compose-hash', Buffer.from('forged'));
+  await dstack.emitEvent('vouch-journal', Buffer.from('forged'));
+  const after = JSON.parse((await dstack.getQuote(Buffer.from('x'))).event_log);
+  assert.equal(after.filter((e) => e.event === 'compose-hash').length, 1);
+  assert.equal(after.filter((e) => e.event_payload === Buffer.from('forged').toString('hex')).length, 0);
 });
 
 test('info: identity consistent with the compose file and the quote', async () => {

@@ -9,7 +9,7 @@ import http from 'node:http';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sha256, sha512 } from '@noble/hashes/sha2';
+import { sha256, sha384 } from '@noble/hashes/sha2';
 import { keccak_256 } from '@noble/hashes/sha3';
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { recoverAddress, publicKeyToAddress } from 'viem/utils';
@@ -137,10 +137,11 @@ test('entries, checkpoint signature, inclusion and consistency proofs, key bindi
   assert.ok(verifyConsistency(cp1.tree_size, cp2.tree_size, unhex(cp1.root), unhex(cp2.root), c.path.map(unhex)));
   assert.ok(!verifyConsistency(cp1.tree_size, cp2.tree_size, unhex(cp2.root), unhex(cp2.root), c.path.map(unhex)));
 
-  // the key binding: the quote's report data is SHA-512(tag ‖ id ‖ key ‖ nonce)
+  // the key binding: the quote's report data is vouchd's own tag ‖ SHA-384(tag ‖ id ‖ key ‖ nonce)
   const nonce = '0123456789abcdef';
   const a = await call('JournalAttestation', { nonce });
-  const want = sha512(cat(tag('vouch.journal.key.v1', true), unhex(journal.id), pub, unhex(nonce)));
+  const own = cat(new Uint8Array([0xff]), new TextEncoder().encode('vouchd-own-rd/1'));
+  const want = cat(own, sha384(cat(tag('vouch.journal.key.v2', true), unhex(journal.id), pub, unhex(nonce))));
   assert.equal(a.quote.slice(568 * 2, 632 * 2), hex(want));
   const created = JSON.parse(a.event_log).find((ev) => ev.event === 'vouch-journal');
   assert.equal(created.event_payload, journal.id + journal.public_key);

@@ -340,6 +340,51 @@ static void json_evidence_forms_and_their_failures(void)
 	free(b);
 }
 
+/* The attack of issue 9: an app retypes system-ready (its digest kept, so the replay still matches) so that
+ * identity decoding skips it and reads the app's own later "compose-hash". RTMR3 must hold runtime events
+ * only; a runtime event in another register is refused too. */
+static void rtmr3_holds_runtime_events_only(void)
+{
+	uint8_t *quote;
+	size_t qlen;
+	char msg[200];
+	vouch_verdict *v = malloc(sizeof *v);
+	vouch_dstack_result *r = malloc(sizeof *r);
+	for (int variant = 0; variant < 3; variant++) {
+		json_t *log = fixture_log_json(&quote, &qlen);
+		json_t *ready = json_array_get(log, 32);
+		CHECK_STR(json_string_value(json_object_get(ready, "event")), "system-ready");
+		if (variant == 0) /* system-ready retyped, digest kept */
+			json_object_set_new(ready, "event_type", json_integer(1));
+		else if (variant == 1) /* a boot event moved into RTMR3's type */
+			json_object_set_new(json_array_get(log, 3), "event_type", json_integer(VOUCH_RUNTIME_EVENT_TYPE));
+		char *qhex = malloc(2 * qlen + 1), *logtext = json_dumps(log, JSON_COMPACT);
+		vouch_hex_encode(qhex, quote, qlen);
+		json_t *o = json_pack("{s:s, s:s}", "quote", qhex, "event_log", logtext);
+		char *text = json_dumps(o, 0);
+		vouch_dstack_evidence ev;
+		CHECK_OK(vouch_dstack_evidence_parse(&ev, (uint8_t *)text, strlen(text), msg, sizeof msg));
+		int e = vouch_dstack_verify(r, v, &ev, NULL, NULL, FIXTURE_NOW);
+		if (variant == 2) { /* the control: untouched, valid, and system-ready is seen */
+			CHECK_OK(e);
+			CHECK(r->app.system_ready);
+		} else {
+			CHECK_ERR(e, VOUCH_E_EVENTLOG);
+			CHECK(!r->is_valid && !r->event_log_verified);
+			CHECK(strstr(r->reason, "RTMR3 holds runtime events only") != NULL);
+		}
+		vouch_dstack_evidence_free(&ev);
+		free(text);
+		json_decref(o);
+		free(logtext);
+		free(qhex);
+		free(quote);
+		json_decref(log);
+	}
+	free(v);
+	free(r);
+}
+
 static void attestation_encoding_round_trips_byte_for_byte(void)
 {
 	size_t n;
@@ -369,6 +414,7 @@ int main(int argc, char **argv)
 		T(runtime_event_digests_v1_and_v2),
 		T(fixture_verifies_with_the_simulator_identity),
 		T(json_evidence_forms_and_their_failures),
+		T(rtmr3_holds_runtime_events_only),
 		T(attestation_encoding_round_trips_byte_for_byte),
 	};
 	return test_main(argc, argv, tests, ARRAY_LEN(tests));

@@ -90,12 +90,19 @@ static void id_and_binding(void)
 	SHA256(b, 60, want);
 	CHECK(memcmp(id, want, 32) == 0);
 	vouch_journal_binding(bound, id, pub, (const uint8_t *)"nonce", 5);
-	memcpy(b, "vouch.journal.key.v1", 21);
+	/* v2: vouchd's own tag, then SHA-384 of the tagged id, key and nonce */
+	memcpy(b, "vouch.journal.key.v2", 21);
 	memcpy(b + 21, id, 32);
 	memcpy(b + 53, pub, 33);
 	memcpy(b + 86, "nonce", 5);
-	SHA512(b, 91, want_rd);
+	memcpy(want_rd, "\xff" "vouchd-own-rd/1", 16);
+	SHA384(b, 91, want_rd + 16);
 	CHECK(memcmp(bound, want_rd, 64) == 0);
+	CHECK(vouch_report_data_is_own(bound, 64));
+	/* a client's short report data is compared zero-padded */
+	CHECK(vouch_report_data_is_own(bound, 16));
+	CHECK(!vouch_report_data_is_own(bound, 15));
+	CHECK(!vouch_report_data_is_own(bound + 1, 63));
 }
 
 static void checkpoint_signatures(void)

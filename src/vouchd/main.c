@@ -135,7 +135,8 @@ static int unix_listen(const char *dir, const char *name, unsigned mode, char *p
 	return fd;
 }
 
-static int tcp_listen(const char *addr)
+/* Binds ADDR:PORT (port 0: the system picks one; *bound gets the address as bound, to print). */
+static int tcp_listen(const char *addr, char *bound, size_t bound_cap)
 {
 	char host[256];
 	const char *colon = strrchr(addr, ':');
@@ -161,6 +162,13 @@ static int tcp_listen(const char *addr)
 			close(fd);
 		fd = -1;
 	}
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	char h[INET6_ADDRSTRLEN + 2], p[16];
+	snprintf(bound, bound_cap, "%s", addr);
+	if (fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, sl, h, sizeof h, p, sizeof p, NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(bound, bound_cap, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", h, p);
 	freeaddrinfo(ai);
 	return fd;
 }
@@ -266,7 +274,8 @@ int main(int argc, char **argv)
 	char dpath[4200], tpath[4200];
 	int dfd = unix_listen(c.listen_dir, "dstack.sock", c.socket_mode, dpath, sizeof dpath);
 	int tfd = dfd < 0 ? -1 : unix_listen(c.listen_dir, "tappd.sock", c.socket_mode, tpath, sizeof tpath);
-	int pfd = tfd < 0 || !c.public_addr ? -1 : tcp_listen(c.public_addr);
+	char public_bound[300] = "";
+	int pfd = tfd < 0 || !c.public_addr ? -1 : tcp_listen(c.public_addr, public_bound, sizeof public_bound);
 	struct listener *ld = NULL, *lt = NULL, *lp = NULL;
 	int rc = 1;
 	if (dfd < 0 || tfd < 0 || (c.public_addr && pfd < 0))
@@ -280,7 +289,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	vlog(LOG_INFO, "ready in %.1f ms: %s, %s%s%s (tee %s, state %s)",
 	     (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, dpath, tpath,
-	     lp ? ", public " : "", lp ? c.public_addr : "", app.tee->name, c.state_dir);
+	     lp ? ", public " : "", lp ? public_bound : "", app.tee->name, c.state_dir);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	vlog(LOG_INFO, "signal %d: shutting down", sig);

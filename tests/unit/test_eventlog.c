@@ -385,6 +385,74 @@ static void rtmr3_holds_runtime_events_only(void)
 	free(r);
 }
 
+/* The generator behind the retyping attack: every event of the fixture's log given every other type that
+ * matters (boot types 0, 1, 3, 0x80000001, dstack's runtime type). Each variant either fails to verify or
+ * decodes exactly the fixture's identity; the counts are printed. */
+static void every_retyped_event_fails_or_keeps_the_identity(void)
+{
+	static const uint32_t types[] = {0, 1, 3, 0x80000001u, VOUCH_RUNTIME_EVENT_TYPE};
+	uint8_t *quote;
+	size_t qlen;
+	char msg[200];
+	vouch_verdict *v = malloc(sizeof *v);
+	vouch_dstack_result *r = malloc(sizeof *r), *base = malloc(sizeof *base);
+	json_t *log = fixture_log_json(&quote, &qlen);
+	char *qhex = malloc(2 * qlen + 1);
+	vouch_hex_encode(qhex, quote, qlen);
+	unsigned accepted = 0, rejected = 0, changed_identity = 0;
+	size_t n = json_array_size(log);
+	for (size_t k = 0; k <= n; k++) {
+		size_t i = k == 0 ? n : k - 1; /* first i == n: the untouched log, the baseline */
+		for (size_t t = 0; t < ARRAY_LEN(types); t++) {
+			json_t *copy = json_deep_copy(log);
+			if (i < json_array_size(log)) {
+				json_t *e = json_array_get(copy, i);
+				if ((uint32_t)json_integer_value(json_object_get(e, "event_type")) == types[t]) {
+					json_decref(copy);
+					continue;
+				}
+				json_object_set_new(e, "event_type", json_integer(types[t]));
+			} else if (t) {
+				json_decref(copy);
+				continue;
+			}
+			char *logtext = json_dumps(copy, JSON_COMPACT);
+			json_t *o = json_pack("{s:s, s:s}", "quote", qhex, "event_log", logtext);
+			char *text = json_dumps(o, 0);
+			vouch_dstack_evidence ev;
+			CHECK_OK(vouch_dstack_evidence_parse(&ev, (uint8_t *)text, strlen(text), msg, sizeof msg));
+			int e = vouch_dstack_verify(i < json_array_size(log) ? r : base, v, &ev, NULL, NULL, FIXTURE_NOW);
+			if (i == json_array_size(log)) {
+				CHECK_OK(e);
+			} else if (e) {
+				rejected++;
+			} else {
+				accepted++;
+				const vouch_app_info *x = &r->app, *y = &base->app;
+				changed_identity += x->app_id_len != y->app_id_len || memcmp(x->app_id, y->app_id, 32) ||
+						    memcmp(x->compose_hash, y->compose_hash, 32) || memcmp(x->instance_id, y->instance_id, 32) ||
+						    strcmp(x->key_provider_info, y->key_provider_info) ||
+						    memcmp(x->mr_aggregated, y->mr_aggregated, 32) || x->system_ready != y->system_ready;
+			}
+			vouch_dstack_evidence_free(&ev);
+			free(text);
+			json_decref(o);
+			free(logtext);
+			json_decref(copy);
+		}
+	}
+	printf("     retyped events: %u rejected, %u accepted (boot events given another boot type), %u with another "
+	       "identity\n", rejected, accepted, changed_identity);
+	CHECK(rejected > 0);
+	CHECK_INT(changed_identity, 0);
+	json_decref(log);
+	free(qhex);
+	free(quote);
+	free(v);
+	free(r);
+	free(base);
+}
+
 static void attestation_encoding_round_trips_byte_for_byte(void)
 {
 	size_t n;
@@ -415,6 +483,7 @@ int main(int argc, char **argv)
 		T(fixture_verifies_with_the_simulator_identity),
 		T(json_evidence_forms_and_their_failures),
 		T(rtmr3_holds_runtime_events_only),
+		T(every_retyped_event_fails_or_keeps_the_identity),
 		T(attestation_encoding_round_trips_byte_for_byte),
 	};
 	return test_main(argc, argv, tests, ARRAY_LEN(tests));

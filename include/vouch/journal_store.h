@@ -46,6 +46,16 @@ void vouch_journal_store_rollback(vouch_journal_store *s);
 int vouch_journal_store_put_entry(vouch_journal_store *s, const char *journal, const vouch_journal_entry *e,
 				  const uint8_t leaf_hash[32]);
 int vouch_journal_store_put_checkpoint(vouch_journal_store *s, const char *journal, const vouch_journal_checkpoint *c);
+/* An entry with vouchd's MAC over it (VOUCH_JOURNAL_MAC_LEN bytes; NULL: none). The MAC is vouchd's business
+ * (a key derived inside the TEE): it lets vouchd tell its own entries from edited ones where no signed
+ * checkpoint covers them yet. */
+#define VOUCH_JOURNAL_MAC_LEN 32
+int vouch_journal_store_put_entry_mac(vouch_journal_store *s, const char *journal, const vouch_journal_entry *e,
+				      const uint8_t leaf_hash[32], const uint8_t *mac);
+/* Entries with seq in [from, to): seq, stored leaf hash, stored MAC (NULL when none). Not on a read-only store. */
+typedef int (*vouch_journal_mac_fn)(void *ctx, uint64_t seq, const uint8_t leaf_hash[32], const uint8_t *mac);
+int vouch_journal_store_scan_macs(vouch_journal_store *s, const char *journal, uint64_t from, uint64_t to,
+				  vouch_journal_mac_fn fn, void *ctx);
 
 /* Entries with seq in [from, to), in order: fn gets each with its stored leaf hash; a non-zero return stops
  * the scan and is returned. The entry's pointers live until fn returns. */

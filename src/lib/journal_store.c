@@ -8,11 +8,11 @@
 #include "vouch/err.h"
 #include "vouch/journal_store.h"
 
-enum { ST_PUT_ENTRY, ST_PUT_CP, ST_SCAN, ST_CPS, ST_SIZE, ST_LATEST, ST_GET_J, ST_LIST_J, ST_ADD_J, ST_N };
+enum { ST_PUT_ENTRY, ST_PUT_CP, ST_SCAN, ST_CPS, ST_SIZE, ST_LATEST, ST_GET_J, ST_LIST_J, ST_ADD_J, ST_SCAN_MAC, ST_N };
 
 static const char *SQL[ST_N] = {
-	[ST_PUT_ENTRY] = "INSERT INTO entry (journal, seq, time_ms, client_time_ms, kind, payload_type, payload, leaf_hash)"
-			 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_PUT_ENTRY] = "INSERT INTO entry (journal, seq, time_ms, client_time_ms, kind, payload_type, payload, leaf_hash,"
+			 " mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[ST_PUT_CP] = "INSERT INTO checkpoint (journal, tree_size, root, time_ms, signature) VALUES (?, ?, ?, ?, ?)",
 	[ST_SCAN] = "SELECT seq, time_ms, client_time_ms, kind, payload_type, payload, leaf_hash FROM entry"
 		    " WHERE journal = ? AND seq >= ? AND seq < ? ORDER BY seq",
@@ -24,6 +24,7 @@ static const char *SQL[ST_N] = {
 	[ST_GET_J] = "SELECT name, id, public_key, created_ms FROM journal WHERE name = ?",
 	[ST_LIST_J] = "SELECT name, id, public_key, created_ms FROM journal ORDER BY name",
 	[ST_ADD_J] = "INSERT INTO journal (name, id, public_key, created_ms) VALUES (?, ?, ?, ?)",
+	[ST_SCAN_MAC] = "SELECT seq, leaf_hash, mac FROM entry WHERE journal = ? AND seq >= ? AND seq < ? ORDER BY seq",
 };
 
 static const char SCHEMA[] =
@@ -31,7 +32,7 @@ static const char SCHEMA[] =
 	" created_ms INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS entry (journal TEXT NOT NULL, seq INTEGER NOT NULL, time_ms INTEGER NOT NULL,"
 	" client_time_ms INTEGER, kind TEXT NOT NULL, payload_type INTEGER NOT NULL, payload BLOB NOT NULL,"
-	" leaf_hash BLOB NOT NULL, PRIMARY KEY (journal, seq)) WITHOUT ROWID;"
+	" leaf_hash BLOB NOT NULL, mac BLOB, PRIMARY KEY (journal, seq)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS checkpoint (journal TEXT NOT NULL, tree_size INTEGER NOT NULL, root BLOB NOT NULL,"
 	" time_ms INTEGER NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (journal, tree_size)) WITHOUT ROWID;";
 
@@ -69,8 +70,13 @@ int vouch_journal_store_open(vouch_journal_store **out, const char *path, int re
 		rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL);
 	if (rc == SQLITE_OK && !readonly)
 		rc = sqlite3_exec(s->db, SCHEMA, NULL, NULL, NULL);
+	/* stores made before entries had a MAC gain the column (NULL for the old rows) */
+	sqlite3_stmt *probe = NULL;
+	if (rc == SQLITE_OK && !readonly && sqlite3_prepare_v2(s->db, "SELECT mac FROM entry LIMIT 0", -1, &probe, NULL))
+		rc = sqlite3_exec(s->db, "ALTER TABLE entry ADD COLUMN mac BLOB", NULL, NULL, NULL);
+	sqlite3_finalize(probe);
 	for (int i = 0; rc == SQLITE_OK && i < ST_N; i++)
-		if (!readonly || (i != ST_PUT_ENTRY && i != ST_PUT_CP && i != ST_ADD_J))
+		if (!readonly || (i != ST_PUT_ENTRY && i != ST_PUT_CP && i != ST_ADD_J && i != ST_SCAN_MAC))
 			rc = sqlite3_prepare_v3(s->db, SQL[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
 	if (rc != SQLITE_OK) {
 		msgf(msg, cap, "journal database %s: %s", path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -162,6 +168,12 @@ void vouch_journal_store_rollback(vouch_journal_store *s)
 int vouch_journal_store_put_entry(vouch_journal_store *s, const char *journal, const vouch_journal_entry *e,
 				  const uint8_t leaf_hash[32])
 {
+	return vouch_journal_store_put_entry_mac(s, journal, e, leaf_hash, NULL);
+}
+
+int vouch_journal_store_put_entry_mac(vouch_journal_store *s, const char *journal, const vouch_journal_entry *e,
+				      const uint8_t leaf_hash[32], const uint8_t *mac)
+{
 	sqlite3_stmt *st = s->st[ST_PUT_ENTRY];
 	text(s, ST_PUT_ENTRY, 1, journal);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)e->seq);
@@ -174,7 +186,33 @@ int vouch_journal_store_put_entry(vouch_journal_store *s, const char *journal, c
 	sqlite3_bind_int(st, 6, e->payload_json ? 1 : 0);
 	blob(s, ST_PUT_ENTRY, 7, e->payload_len ? (const void *)e->payload : "", e->payload_len);
 	blob(s, ST_PUT_ENTRY, 8, leaf_hash, 32);
+	if (mac)
+		blob(s, ST_PUT_ENTRY, 9, mac, VOUCH_JOURNAL_MAC_LEN);
+	else
+		sqlite3_bind_null(st, 9);
 	return done(st, sqlite3_step(st));
+}
+
+int vouch_journal_store_scan_macs(vouch_journal_store *s, const char *journal, uint64_t from, uint64_t to,
+				  vouch_journal_mac_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = s->st[ST_SCAN_MAC];
+	if (!st)
+		return VOUCH_E_ARG; /* a read-only store */
+	text(s, ST_SCAN_MAC, 1, journal);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 3, to > INT64_MAX ? INT64_MAX : (sqlite3_int64)to);
+	int rc, e = 0;
+	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint8_t leaf[32], mac[VOUCH_JOURNAL_MAC_LEN];
+		int have = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		if (copy_col(st, 1, leaf, 32) || (have && copy_col(st, 2, mac, sizeof mac)))
+			e = VOUCH_E_JOURNAL_STORE;
+		else
+			e = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0), leaf, have ? mac : NULL);
+	}
+	int d = done(st, e ? SQLITE_DONE : rc);
+	return e ? e : d;
 }
 
 int vouch_journal_store_put_checkpoint(vouch_journal_store *s, const char *journal, const vouch_journal_checkpoint *c)

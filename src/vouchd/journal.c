@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "app.h"
 #include "journal.h"
 #include "log.h"
@@ -26,6 +29,23 @@ struct journal_req {
 	sem_t done;      /* posted by the writer: the waiter needs no lock to learn it is done */
 	struct journal_req *next;
 };
+
+/* An entry's MAC: HMAC-SHA256(mac_key, "vouch.journal.mac.v1" 0x00 ‖ journal id ‖ BE64(seq) ‖ leaf hash). Only
+ * vouchd holds the key, so an entry rewritten in the store (leaf recomputed) fails it: that is how vouchd
+ * tells its own entries from edited ones where no signed checkpoint covers them yet (after a crash). */
+static void entry_mac(uint8_t out[32], const struct journal *j, uint64_t seq, const uint8_t leaf[32])
+{
+	static const char tag[] = "vouch.journal.mac.v1";
+	uint8_t b[sizeof tag + 32 + 8 + 32], *p = b + sizeof tag;
+	unsigned len = 32;
+	memcpy(b, tag, sizeof tag);
+	memcpy(p, j->info.id, 32);
+	for (int i = 7; i >= 0; i--)
+		p[32 + 7 - i] = (uint8_t)(seq >> (8 * i));
+	memcpy(p + 40, leaf, 32);
+	if (!HMAC(EVP_sha256(), j->mac_key, sizeof j->mac_key, b, sizeof b, out, &len))
+		memset(out, 0, 32); /* never verifies */
+}
 
 static uint64_t now_ms(void)
 {
@@ -99,8 +119,11 @@ static void run_batch(struct journals *js, struct journal_req *batch)
 			k++;
 		r->e->seq = next_seq[k]++;
 		r->e->time_ms = t < r->j->last_time_ms ? r->j->last_time_ms : t;
+		uint8_t mac[32];
 		e = vouch_journal_leaf_hash(r->leaf_hash, r->e);
-		if (!e && (e = vouch_journal_store_put_entry(js->writer, r->j->info.name, r->e, r->leaf_hash)))
+		if (!e)
+			entry_mac(mac, r->j, r->e->seq, r->leaf_hash);
+		if (!e && (e = vouch_journal_store_put_entry_mac(js->writer, r->j->info.name, r->e, r->leaf_hash, mac)))
 			vlog(LOG_ERR, "journal %s: %s", r->j->info.name, vouch_journal_store_error(js->writer));
 	}
 	if (appends && !e && (e = vouch_journal_store_commit(js->writer)))
@@ -276,6 +299,45 @@ static int derive_key(struct app *a, const char *name, uint8_t key[32], uint8_t 
 	return e;
 }
 
+/* The entries' MAC key: derived from the root under vouchd's reserved prefix, as the signing key is. */
+static int derive_mac_key(struct app *a, const char *name, uint8_t key[32])
+{
+	char path[24 + VOUCH_JOURNAL_NAME_MAX];
+	int n = snprintf(path, sizeof path, "vouch/journal-mac/%s", name);
+	vouch_derived_key k;
+	int e = vouch_get_key(&k, a->root, path, (size_t)n, "journal-mac", 11, VOUCH_ALG_SECP256K1);
+	if (!e)
+		memcpy(key, k.key, 32);
+	vouch_wipe(&k, sizeof k);
+	return e;
+}
+
+struct tail_check {
+	struct journal *j;
+	int reseal;
+	uint64_t bad, unmarked;
+	int found;
+};
+
+static int check_mac(void *ctx, uint64_t seq, const uint8_t leaf[32], const uint8_t *mac)
+{
+	struct tail_check *t = ctx;
+	uint8_t want[32];
+	if (!mac) {
+		if (!t->unmarked++ && !t->reseal) {
+			t->bad = seq, t->found = 1;
+			return VOUCH_E_JOURNAL_TAMPERED;
+		}
+		return 0;
+	}
+	entry_mac(want, t->j, seq, leaf);
+	if (CRYPTO_memcmp(want, mac, 32)) {
+		t->bad = seq, t->found = 2;
+		return VOUCH_E_JOURNAL_TAMPERED;
+	}
+	return 0;
+}
+
 static int load_leaf(void *ctx, const vouch_journal_entry *e, const uint8_t leaf[32])
 {
 	struct journal *j = ctx;
@@ -300,6 +362,8 @@ static struct journal *load(struct journals *js, vouch_journal_store *st, const 
 	vouch_merkle_mem_init(&j->tree);
 	uint8_t pub[33], root[32];
 	int e = derive_key(js->app, info->name, j->key, pub);
+	if (!e)
+		e = derive_mac_key(js->app, info->name, j->mac_key);
 	if (!e && memcmp(pub, info->public_key, 33) != 0) {
 		snprintf(err, cap, "journal %s was created with another app key (its key is not derivable here)", info->name);
 		goto fail;
@@ -326,9 +390,31 @@ static struct journal *load(struct journals *js, vouch_journal_store *st, const 
 		if (j->latest.time_ms > j->last_time_ms)
 			j->last_time_ms = j->latest.time_ms;
 	}
+	/* entries no signed checkpoint covers (a crash left them) are about to be signed: each must carry
+	 * vouchd's MAC, or the store was edited while vouchd was down */
+	struct tail_check t = {.j = j, .reseal = js->app->cfg.reseal};
+	uint64_t covered = j->have_latest ? j->latest.tree_size : 0;
+	e = covered < j->tree.size ? vouch_journal_store_scan_macs(st, info->name, covered, UINT64_MAX, check_mac, &t) : 0;
+	if (e) {
+		if (t.found == 2)
+			snprintf(err, cap, "journal %s: entry %llu, which no signed checkpoint covers, was not written by vouchd "
+				 "(its MAC does not verify): the store was altered; run vouch journal audit %s", info->name,
+				 (unsigned long long)t.bad, js->path);
+		else if (t.found == 1)
+			snprintf(err, cap, "journal %s: entry %llu, which no signed checkpoint covers, has no MAC (written "
+				 "by an older vouchd, or inserted): run vouch journal audit %s, then start with --reseal to "
+				 "accept it", info->name, (unsigned long long)t.bad, js->path);
+		else
+			snprintf(err, cap, "journal %s: %s", info->name, vouch_journal_store_error(st));
+		goto fail;
+	}
+	if (t.unmarked)
+		vlog(LOG_WARN, "journal %s: --reseal: accepting %llu entries without a MAC that no checkpoint covers",
+		     info->name, (unsigned long long)t.unmarked);
 	return j;
 fail:
 	vouch_wipe(j->key, sizeof j->key);
+	vouch_wipe(j->mac_key, sizeof j->mac_key);
 	vouch_merkle_mem_free(&j->tree);
 	pthread_rwlock_destroy(&j->lock);
 	free(j);
@@ -484,6 +570,7 @@ void journals_close(struct journals *js)
 	}
 	for (size_t i = 0; i < js->n; i++) {
 		vouch_wipe(js->j[i]->key, sizeof js->j[i]->key);
+		vouch_wipe(js->j[i]->mac_key, sizeof js->j[i]->mac_key);
 		vouch_merkle_mem_free(&js->j[i]->tree);
 		pthread_rwlock_destroy(&js->j[i]->lock);
 		free(js->j[i]);

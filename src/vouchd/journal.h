@@ -21,6 +21,7 @@ struct app;
 struct journal {
 	vouch_journal_info info;
 	uint8_t key[32];                  /* SECRET: the sign-only key at vouch/journal/<name> */
+	uint8_t mac_key[32];              /* SECRET: each entry's MAC (vouch/journal-mac/<name>) */
 	pthread_rwlock_t lock;            /* tree, size, latest */
 	vouch_merkle_mem tree;            /* committed entries only */
 	vouch_journal_checkpoint latest;  /* the newest signed checkpoint */

@@ -137,6 +137,7 @@ pid=$started
 
 # 11. a rewritten journal: checkpoints deleted, entry 5 and its leaf rewritten as vouchd would have written them
 stop $pid; pid=0
+sqlite3 "$S/journal.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null # one file to copy
 cp "$S/journal.db" "$T/journal.db.bak"
 row=$(sqlite3 "$S/journal.db" "SELECT time_ms, kind FROM entry WHERE journal='default' AND seq=5")
 leaf=$(node -e "
@@ -148,12 +149,15 @@ console.log(c.createHash('sha256').update(Buffer.concat([Buffer.from([0]),leaf])
 sqlite3 "$S/journal.db" "DELETE FROM checkpoint; UPDATE entry SET payload=CAST('{\"i\":\"forged\"}' AS BLOB), leaf_hash=x'$leaf' WHERE journal='default' AND seq=5"
 expect 2 "audit: UNVERIFIED, not CONSISTENT" -- $J audit "$S/journal.db"
 contains "UNVERIFIED" "  says so"
-starts_refused "vouchd refuses to sign the rewritten history" "does not reproduce the checkpoint" "$S" "$R"
+starts_refused "vouchd refuses to sign the rewritten history" "was not written by vouchd" "$S" "$R"
+# entries removed from the end, checkpoints deleted: every remaining entry is vouchd's, but the seal says more
+cp "$T/journal.db.bak" "$S/journal.db"
+sqlite3 "$S/journal.db" "DELETE FROM checkpoint; DELETE FROM entry WHERE journal='default' AND seq >= 5"
+starts_refused "entries removed and checkpoints deleted: the seal refuses it" "does not reproduce the checkpoint" "$S" "$R"
 mv "$S/journal.seal" "$T/seal.bak"
 starts_refused "the seal deleted too: refused" "holds no checkpoint of it" "$S" "$R"
 mv "$T/seal.bak" "$S/journal.seal"
 cp "$T/journal.db.bak" "$S/journal.db"
-rm -f "$S/journal.db-wal" "$S/journal.db-shm"
 expect 0 "the store restored: vouchd starts" -- start "$S" "$R"
 pid=$started
 stop $pid; pid=0
@@ -164,6 +168,38 @@ n=$((n + 1)); if grep -q -- "--reseal: accepting" "$T/vouchd.err"; then echo "ok
 stop $pid; pid=0
 expect 0 "  then vouchd starts again without it (the seal was written)" -- start "$S" "$R"
 pid=$started
+stop $pid; pid=0
+
+# 11b. the entries a crash left without a checkpoint: vouchd signs them at start, but only those it wrote
+echo '{"journal": {"checkpoint_every": 0, "checkpoint_interval_s": 0}}' >"$T/nocp.json"
+expect 0 "vouchd without automatic checkpoints" -- start "$S" "$R" --config "$T/nocp.json"
+pid=$started
+for i in 0 1 2; do $J append post "{\"tail\":$i}" --listen-dir "$R" >/dev/null; done
+kill -9 $pid; wait $pid 2>/dev/null; pid=0
+rm -f "$R/dstack.sock"
+sqlite3 "$S/journal.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null # what the crash left, in one file
+cp "$S/journal.db" "$T/crashed.db"
+last=$(sqlite3 "$S/journal.db" "SELECT max(seq) FROM entry WHERE journal='default'")
+# rewrite the last entry with a correct leaf: the audit cannot tell (no checkpoint covers it)
+row=$(sqlite3 "$S/journal.db" "SELECT time_ms, kind FROM entry WHERE journal='default' AND seq=$last")
+leaf=$(node -e "
+const c=require('crypto');const [t,kind]='$row'.split('|');const p=Buffer.from('{\"tail\":\"forged\"}');
+const be=(v)=>{const b=Buffer.alloc(8);b.writeBigUInt64BE(BigInt(v));return b;};
+const lp=(b)=>{const l=Buffer.alloc(4);l.writeUInt32BE(b.length);return Buffer.concat([l,b]);};
+const leaf=Buffer.concat([Buffer.from('vouch.journal.entry.v1\0'),be($last),be(t),Buffer.from([0]),be(0),lp(Buffer.from(kind)),Buffer.from([1]),lp(p)]);
+console.log(c.createHash('sha256').update(Buffer.concat([Buffer.from([0]),leaf])).digest('hex'))")
+sqlite3 "$S/journal.db" "UPDATE entry SET payload=CAST('{\"tail\":\"forged\"}' AS BLOB), leaf_hash=x'$leaf' WHERE journal='default' AND seq=$last"
+expect 0 "the audit cannot see an edit no checkpoint covers" -- $J audit "$S/journal.db"
+contains "WARNING" "  and warns about the uncovered entries"
+starts_refused "vouchd will not sign an uncovered entry it did not write" "its MAC does not verify" "$S" "$R"
+cp "$T/crashed.db" "$S/journal.db"
+sqlite3 "$S/journal.db" "INSERT INTO entry SELECT journal, seq+1, time_ms, client_time_ms, kind, payload_type, payload, leaf_hash, NULL FROM entry WHERE journal='default' AND seq=$last"
+starts_refused "nor an entry inserted after them" "has no MAC" "$S" "$R"
+cp "$T/crashed.db" "$S/journal.db"
+expect 0 "the crashed store as vouchd left it: it starts and signs the tail" -- start "$S" "$R"
+pid=$started
+$J checkpoint --listen-dir "$R" --json >"$T/out"
+json "j.checkpoint.tree_size===$((last + 1))" "  its checkpoint covers every entry"
 stop $pid; pid=0
 
 # low: app keys gone, a new identity only when asked; a state directory anyone can write

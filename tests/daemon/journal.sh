@@ -104,7 +104,7 @@ tamper "a payload and its leaf hash changed" "UPDATE entry SET payload = '\"bye\
 tamper "an entry deleted" "DELETE FROM entry WHERE journal='default' AND seq = 6" "entry 6 is missing"
 tamper "the last entries deleted" "DELETE FROM entry WHERE journal='default' AND seq >= 11" "were removed"
 tamper "two entries swapped" "UPDATE entry SET seq = -1 WHERE journal='default' AND seq = 3; UPDATE entry SET seq = 3 WHERE journal='default' AND seq = 4; UPDATE entry SET seq = 4 WHERE journal='default' AND seq = -1" "entry 3: its fields"
-tamper "an entry inserted" "UPDATE entry SET seq = seq + 100 WHERE journal='default' AND seq >= 5; UPDATE entry SET seq = seq - 99 WHERE journal='default' AND seq >= 105; INSERT INTO entry SELECT journal, 5, time_ms, NULL, kind, payload_type, payload, leaf_hash FROM entry WHERE journal='default' AND seq = 4" "entry 5: its fields"
+tamper "an entry inserted" "UPDATE entry SET seq = seq + 100 WHERE journal='default' AND seq >= 5; UPDATE entry SET seq = seq - 99 WHERE journal='default' AND seq >= 105; INSERT INTO entry (journal, seq, time_ms, client_time_ms, kind, payload_type, payload, leaf_hash) SELECT journal, 5, time_ms, NULL, kind, payload_type, payload, leaf_hash FROM entry WHERE journal='default' AND seq = 4" "entry 5: its fields"
 tamper "a checkpoint altered" "UPDATE checkpoint SET root = zeroblob(32) WHERE journal='default' AND tree_size = 10" "not signed by the journal's key"
 tamper "a checkpoint's size altered" "UPDATE checkpoint SET tree_size = 9 WHERE journal='default' AND tree_size = 10" "not signed"
 

@@ -47,6 +47,19 @@ starts_refused() {
   if grep -qF -- "$text" "$T/vouchd.err"; then echo "ok   $what"; else
     echo "FAIL $what: no \"$text\" in:"; sed 's/^/    /' "$T/vouchd.err" | tail -3; fails=$((fails + 1)); fi
 }
+# forge SEQ PAYLOAD: rewrites entry SEQ of the default journal with PAYLOAD (JSON text) and the leaf hash vouchd
+# would have computed for it (include/vouch/journal.h), as someone with the database and the format would
+forge() {
+  local row leaf
+  row=$(sqlite3 "$S/journal.db" "SELECT time_ms, kind FROM entry WHERE journal='default' AND seq=$1")
+  leaf=$(ROW="$row" P="$2" node -e "
+const c=require('crypto');const [t,kind]=process.env.ROW.split('|');const p=Buffer.from(process.env.P);
+const be=(v)=>{const b=Buffer.alloc(8);b.writeBigUInt64BE(BigInt(v));return b;};
+const lp=(b)=>{const l=Buffer.alloc(4);l.writeUInt32BE(b.length);return Buffer.concat([l,b]);};
+const leaf=Buffer.concat([Buffer.from('vouch.journal.entry.v1\0'),be($1),be(t),Buffer.from([0]),be(0),lp(Buffer.from(kind)),Buffer.from([1]),lp(p)]);
+console.log(c.createHash('sha256').update(Buffer.concat([Buffer.from([0]),leaf])).digest('hex'))")
+  sqlite3 "$S/journal.db" "UPDATE entry SET payload=CAST('$2' AS BLOB), leaf_hash=x'$leaf' WHERE journal='default' AND seq=$1"
+}
 S=$T/state R=$T/run
 J="$VOUCH journal"
 expect 0 "vouchd starts" -- start "$S" "$R"
@@ -139,14 +152,8 @@ pid=$started
 stop $pid; pid=0
 sqlite3 "$S/journal.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null # one file to copy
 cp "$S/journal.db" "$T/journal.db.bak"
-row=$(sqlite3 "$S/journal.db" "SELECT time_ms, kind FROM entry WHERE journal='default' AND seq=5")
-leaf=$(node -e "
-const c=require('crypto');const [t,kind]='$row'.split('|');const p=Buffer.from('{\"i\":\"forged\"}');
-const be=(v)=>{const b=Buffer.alloc(8);b.writeBigUInt64BE(BigInt(v));return b;};
-const lp=(b)=>{const l=Buffer.alloc(4);l.writeUInt32BE(b.length);return Buffer.concat([l,b]);};
-const leaf=Buffer.concat([Buffer.from('vouch.journal.entry.v1\0'),be(5),be(t),Buffer.from([0]),be(0),lp(Buffer.from(kind)),Buffer.from([1]),lp(p)]);
-console.log(c.createHash('sha256').update(Buffer.concat([Buffer.from([0]),leaf])).digest('hex'))")
-sqlite3 "$S/journal.db" "DELETE FROM checkpoint; UPDATE entry SET payload=CAST('{\"i\":\"forged\"}' AS BLOB), leaf_hash=x'$leaf' WHERE journal='default' AND seq=5"
+sqlite3 "$S/journal.db" "DELETE FROM checkpoint"
+forge 5 '{"i":"forged"}'
 expect 2 "audit: UNVERIFIED, not CONSISTENT" -- $J audit "$S/journal.db"
 contains "UNVERIFIED" "  says so"
 starts_refused "vouchd refuses to sign the rewritten history" "was not written by vouchd" "$S" "$R"
@@ -181,14 +188,7 @@ sqlite3 "$S/journal.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null # what the 
 cp "$S/journal.db" "$T/crashed.db"
 last=$(sqlite3 "$S/journal.db" "SELECT max(seq) FROM entry WHERE journal='default'")
 # rewrite the last entry with a correct leaf: the audit cannot tell (no checkpoint covers it)
-row=$(sqlite3 "$S/journal.db" "SELECT time_ms, kind FROM entry WHERE journal='default' AND seq=$last")
-leaf=$(node -e "
-const c=require('crypto');const [t,kind]='$row'.split('|');const p=Buffer.from('{\"tail\":\"forged\"}');
-const be=(v)=>{const b=Buffer.alloc(8);b.writeBigUInt64BE(BigInt(v));return b;};
-const lp=(b)=>{const l=Buffer.alloc(4);l.writeUInt32BE(b.length);return Buffer.concat([l,b]);};
-const leaf=Buffer.concat([Buffer.from('vouch.journal.entry.v1\0'),be($last),be(t),Buffer.from([0]),be(0),lp(Buffer.from(kind)),Buffer.from([1]),lp(p)]);
-console.log(c.createHash('sha256').update(Buffer.concat([Buffer.from([0]),leaf])).digest('hex'))")
-sqlite3 "$S/journal.db" "UPDATE entry SET payload=CAST('{\"tail\":\"forged\"}' AS BLOB), leaf_hash=x'$leaf' WHERE journal='default' AND seq=$last"
+forge "$last" '{"tail":"forged"}'
 expect 0 "the audit cannot see an edit no checkpoint covers" -- $J audit "$S/journal.db"
 contains "WARNING" "  and warns about the uncovered entries"
 starts_refused "vouchd will not sign an uncovered entry it did not write" "its MAC does not verify" "$S" "$R"

@@ -67,10 +67,21 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, char
 	return ret;
 }
 
-/* dstack's error body: pretty-printed {"error": "..."}, no trailing newline */
+/* dstack's error body: pretty-printed {"error": "..."}, no trailing newline. A message may quote what a client
+ * sent, which need not be UTF-8 (jansson refuses such a string): then its bytes above 0x7f become '?', so that
+ * every error still gets its answer. */
 static char *error_body(const char *msg)
 {
-	json_t *o = json_pack("{s:s}", "error", msg);
+	json_t *m = json_string(msg);
+	if (!m) {
+		char safe[512];
+		snprintf(safe, sizeof safe, "%s", msg);
+		for (char *p = safe; *p; p++)
+			if ((unsigned char)*p > 0x7f)
+				*p = '?';
+		m = json_string(safe);
+	}
+	json_t *o = m ? json_pack("{s:o}", "error", m) : NULL;
 	char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	return s;
@@ -96,10 +107,11 @@ static const char *route_method(enum listener_kind kind, const char *url)
 
 struct query_ctx {
 	json_t *obj;
-	int bad;
+	const char *bad; /* why the query is refused, or NULL */
 };
 
-/* serde_qs: name=value, and name[i]=value for arrays */
+/* serde_qs: name=value, and name[i]=value for arrays. A name or value that is not UTF-8 refuses the whole query:
+ * dropped, it would leave the field at its default (GetKey?path=%ffwallet/eth would answer for path ""). */
 static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	(void)kind;
@@ -107,26 +119,39 @@ static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const ch
 	const char *br = strchr(key, '[');
 	if (!value)
 		value = "";
+	json_t *v = json_string(value);
+	if (!v) {
+		q->bad = "a query value is not UTF-8";
+		return MHD_NO;
+	}
 	if (!br) {
-		json_object_set_new(q->obj, key, json_string(value));
+		if (json_object_set_new(q->obj, key, v)) {
+			q->bad = "a query name is not UTF-8";
+			return MHD_NO;
+		}
 		return MHD_YES;
 	}
 	char *end;
 	unsigned long i = strtoul(br + 1, &end, 10);
 	if (end == br + 1 || strcmp(end, "]") != 0 || i > 1024) {
-		q->bad = 1;
-		return MHD_YES;
+		json_decref(v);
+		q->bad = "malformed query string";
+		return MHD_NO;
 	}
 	char name[128];
 	snprintf(name, sizeof name, "%.*s", (int)(br - key), key);
 	json_t *arr = json_object_get(q->obj, name);
 	if (!json_is_array(arr)) {
 		arr = json_array();
-		json_object_set_new(q->obj, name, arr);
+		if (json_object_set_new(q->obj, name, arr)) {
+			json_decref(v);
+			q->bad = "a query name is not UTF-8";
+			return MHD_NO;
+		}
 	}
 	while (json_array_size(arr) <= i)
 		json_array_append_new(arr, json_string(""));
-	json_array_set_new(arr, i, json_string(value));
+	json_array_set_new(arr, i, v);
 	return MHD_YES;
 }
 
@@ -155,12 +180,15 @@ int http_dispatch(struct app *app, enum listener_kind kind, const struct route *
 		  const char *url, int get, const char *body, size_t len, json_t *query, const req *peer, char **out,
 		  unsigned *status)
 {
-	char err[512];
+	/* every path below sets err before it is read; initialised all the same, so that no answer can ever carry
+	 * what an earlier request left on this stack */
+	char err[512] = "";
 	*out = NULL;
 	const char *m = route_method(kind, url);
 	if (!m) {
 		*status = 404;
 		*out = error_body("Not Found");
+		json_decref(query);
 		return 0;
 	}
 	const struct route *rt = NULL;
@@ -186,11 +214,14 @@ int http_dispatch(struct app *app, enum listener_kind kind, const struct route *
 		return 0;
 	}
 	json_t *o = NULL;
+	err[0] = 0;
 	int rc = rt->fn(app, &r, &o, err, sizeof err);
 	json_decref(r.body);
 	if (rc) {
 		json_decref(o);
 		*status = 400;
+		if (!err[0]) /* a handler that failed without a reason: a bug, but never a stale message */
+			snprintf(err, sizeof err, "%.200s failed", m);
 		*out = error_body(err);
 		return 0;
 	}
@@ -233,11 +264,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return send_text(c, 405, error_body("only POST and GET are served"));
 	json_t *query = NULL;
 	if (get) {
-		struct query_ctx q = {json_object(), 0};
+		struct query_ctx q = {json_object(), NULL};
+		if (!q.obj)
+			return MHD_NO;
 		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_query_arg, &q);
 		if (q.bad) {
 			json_decref(q.obj);
-			return send_text(c, 400, error_body("Failed to decode request: malformed query string"));
+			snprintf(err, sizeof err, "Failed to decode request: %s", q.bad);
+			return send_text(c, 400, error_body(err));
 		}
 		query = q.obj;
 	}

@@ -131,7 +131,8 @@ static int unix_listen(const char *dir, const char *name, unsigned mode, char *p
 	return fd;
 }
 
-static int tcp_listen(const char *addr)
+/* Listens on addr; *bound is the address it got (the port the system chose for port 0), for the ready line. */
+static int tcp_listen(const char *addr, char *bound, size_t cap)
 {
 	char host[256];
 	const char *colon = strrchr(addr, ':');
@@ -158,6 +159,14 @@ static int tcp_listen(const char *addr)
 		fd = -1;
 	}
 	freeaddrinfo(ai);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	char h[NI_MAXHOST], port[NI_MAXSERV];
+	if (fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, sl, h, sizeof h, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(bound, cap, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", h, port);
+	else
+		snprintf(bound, cap, "%s", addr);
 	return fd;
 }
 
@@ -259,7 +268,8 @@ int main(int argc, char **argv)
 	char dpath[4200], tpath[4200];
 	int dfd = unix_listen(c.listen_dir, "dstack.sock", c.socket_mode, dpath, sizeof dpath);
 	int tfd = dfd < 0 ? -1 : unix_listen(c.listen_dir, "tappd.sock", c.socket_mode, tpath, sizeof tpath);
-	int pfd = tfd < 0 || !c.public_addr ? -1 : tcp_listen(c.public_addr);
+	char public_bound[NI_MAXHOST + NI_MAXSERV + 4] = "";
+	int pfd = tfd < 0 || !c.public_addr ? -1 : tcp_listen(c.public_addr, public_bound, sizeof public_bound);
 	struct listener *ld = NULL, *lt = NULL, *lp = NULL;
 	int rc = 1;
 	if (dfd < 0 || tfd < 0 || (c.public_addr && pfd < 0))
@@ -273,7 +283,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	vlog(LOG_INFO, "ready in %.1f ms: %s, %s%s%s (tee %s, state %s)",
 	     (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, dpath, tpath,
-	     lp ? ", public " : "", lp ? c.public_addr : "", app.tee->name, c.state_dir);
+	     lp ? ", public " : "", lp ? public_bound : "", app.tee->name, c.state_dir);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	vlog(LOG_INFO, "signal %d: shutting down", sig);

@@ -200,6 +200,10 @@ static int read_cert_req(const req *r, struct cert_req *c, int server_auth_defau
 			 which, (unsigned long long)(which[4] == 'b' ? c->not_before : c->not_after), CERT_TIME_MAX);
 		return -1;
 	}
+	if (have_nb && have_na && c->not_before >= c->not_after) {
+		snprintf(err, cap, "not_before must be earlier than not_after"); /* dstack's words (spec §8.7) */
+		return -1;
+	}
 	if (c->not_before >= c->not_after) {
 		snprintf(err, cap, "not_before (%llu%s) must be earlier than not_after (%llu%s)",
 			 (unsigned long long)c->not_before, have_nb ? "" : ", the default",

@@ -11,6 +11,7 @@
 
 #include <microhttpd.h>
 
+#include "guard.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -23,6 +24,7 @@ struct listener {
 	size_t n_routes;
 	struct app *app;
 	http_limits lim;
+	struct http_guard *guard; /* the requests' deadlines */
 };
 
 /* per connection: who is on the other end */
@@ -30,7 +32,15 @@ struct peer {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
+	struct http_guard_conn *guard;
 };
+
+static struct http_guard_conn *guard_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const struct peer *p = ci ? ci->socket_context : NULL;
+	return p ? p->guard : NULL;
+}
 
 /* per request: the body as it arrives */
 struct body {
@@ -241,10 +251,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)version;
 	struct listener *l = cls;
 	struct body *b = *con_cls;
+	char err[128];
 	if (!b) {
+		/* the head is whole: its framing is checked before any body is read (or "100 Continue" sent) */
+		http_guard_head_done(l->guard, guard_of(c));
 		b = calloc(1, sizeof *b);
 		*con_cls = b;
-		return b ? MHD_YES : MHD_NO;
+		if (!b)
+			return MHD_NO;
+		unsigned refuse = http_guard_framing(c, l->lim.max_body, err, sizeof err);
+		/* a declared body over the limit: refused now when the client waits for "100 Continue"; else read
+		 * and dropped, so that a client still writing it reads the 413 (not a reset connection) */
+		if (refuse == 413 && !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect"))
+			refuse = 0;
+		return refuse ? send_text(c, refuse, error_body(err)) : MHD_YES;
 	}
 	if (*upload_size) {
 		size_t n = *upload_size;
@@ -254,7 +274,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		b->too_big = e == VOUCH_E_LIMIT;
 		return e == VOUCH_E_NOMEM ? MHD_NO : MHD_YES;
 	}
-	char err[128];
+	http_guard_busy(l->guard, guard_of(c));
 	if (b->too_big) {
 		snprintf(err, sizeof err, "request body larger than %zu bytes", l->lim.max_body);
 		return send_text(c, 413, error_body(err));
@@ -286,7 +306,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-	(void)cls, (void)c, (void)toe;
+	(void)toe;
+	struct listener *l = cls;
+	http_guard_idle(l->guard, guard_of(c));
 	struct body *b = *con_cls;
 	if (b) {
 		vouch_buf_free(&b->data);
@@ -301,7 +323,10 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 {
 	struct listener *l = cls;
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-		free(*socket_context);
+		struct peer *p = *socket_context;
+		if (p)
+			http_guard_closed(l->guard, p->guard);
+		free(p);
 		*socket_context = NULL;
 		return;
 	}
@@ -312,6 +337,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	p->uid = (uid_t)-1;
 	p->gid = (gid_t)-1;
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci)
+		p->guard = http_guard_opened(l->guard, ci->connect_fd);
 	struct ucred cred;
 	socklen_t len = sizeof cred;
 	if (ci && l->kind != LISTEN_PUBLIC && getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
@@ -339,6 +366,11 @@ struct listener *listener_start(int fd, enum listener_kind kind, const struct ro
 	if (!l)
 		return NULL;
 	l->kind = kind, l->routes = routes, l->n_routes = n_routes, l->app = app, l->lim = *lim;
+	if (!(l->guard = http_guard_start(lim->head_timeout_s, lim->body_timeout_s))) {
+		vlog(LOG_ERR, "%s: cannot start the request reaper", kind_name(kind));
+		free(l);
+		return NULL;
+	}
 	/* A thread per connection: the kernel spreads busy connections over the cores. (A fixed pool of epoll
 	 * threads lets a burst of connections land on one thread while the others idle.) */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ERROR_LOG;
@@ -347,9 +379,14 @@ struct listener *listener_start(int fd, enum listener_kind kind, const struct ro
 				MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_CONNECTION_LIMIT,
 				lim->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, lim->idle_timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, lim->max_header_bytes, MHD_OPTION_NOTIFY_COMPLETED,
-				on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l, MHD_OPTION_END);
+				on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+				/* unix sockets have no address to count by: the cap is the public listener's */
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, kind == LISTEN_PUBLIC ? lim->per_ip_connections : 0u,
+				/* no space before a header's colon (RFC 9112 §5.1) */
+				MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
 	if (!l->d) {
 		vlog(LOG_ERR, "%s: cannot start the HTTP server", kind_name(kind));
+		http_guard_stop(l->guard);
 		free(l);
 		return NULL;
 	}
@@ -361,5 +398,6 @@ void listener_stop(struct listener *l)
 	if (!l)
 		return;
 	MHD_stop_daemon(l->d);
+	http_guard_stop(l->guard);
 	free(l);
 }

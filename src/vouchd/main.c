@@ -90,6 +90,9 @@ static int load_config(struct config *c, const char *path)
 	LIMIT("max_connections", max_connections);
 	LIMIT("idle_timeout_s", idle_timeout_s);
 	LIMIT("max_header_bytes", max_header_bytes);
+	LIMIT("head_timeout_s", head_timeout_s);
+	LIMIT("body_timeout_s", body_timeout_s);
+	LIMIT("per_ip_connections", per_ip_connections);
 #undef LIMIT
 	json_t *jr = json_object_get(o, "journal");
 	if (json_is_integer(v = json_object_get(jr, "checkpoint_every")) && json_integer_value(v) >= 0)
@@ -187,7 +190,8 @@ int main(int argc, char **argv)
 	};
 	struct config c = {
 		.tee = "auto", .fs_root = "/", .socket_mode = 0660,
-		.limits = {.max_body = 1u << 20, .max_connections = 4096, .idle_timeout_s = 10, .max_header_bytes = 32768},
+		.limits = {.max_body = 1u << 20, .max_connections = 4096, .idle_timeout_s = 10, .max_header_bytes = 32768,
+			   .head_timeout_s = 10, .body_timeout_s = 30, .per_ip_connections = 64},
 		.journal_checkpoint_every = 1000, .journal_checkpoint_interval_s = 10,
 	};
 	const char *config_file = NULL, *tee = NULL, *state = NULL, *listen = NULL, *pub = NULL;

@@ -51,7 +51,7 @@ const bad = [
     /^not_after: 9223372036854775807 is after 9999-12-31T23:59:59Z/],
   ['dstack.sock', '/GetTlsKey', { not_after: 0 }, /^not_before \(157766400, the default\) must be earlier than not_after \(0\)$/],
   ['dstack.sock', '/GetTlsKey', { not_before: 253402300800 }, /^not_before: 253402300800 is after 9999-12-31T23:59:59Z/],
-  ['dstack.sock', '/GetTlsKey', { not_before: 5, not_after: 5 }, /^not_before \(5\) must be earlier than not_after \(5\)$/],
+  ['dstack.sock', '/GetTlsKey', { not_before: 5, not_after: 5 }, /^not_before must be earlier than not_after$/],
   ['dstack.sock', '/GetTlsKey', { alt_names: ['bücher.example'] }, /^alt_names\[0\]: a name is 1 to 253 ASCII characters/],
 ];
 

@@ -3,6 +3,7 @@
  * dstack's response shapes (spec §3). Bad input gets a 4xx JSON error; nothing a client sends stops the
  * others from being served. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +187,34 @@ static json_t *decode_body(const vouch_buf *b, char *err, size_t cap)
 	return o;
 }
 
+/* The public listener's methods that make a fresh quote on every call: anyone can ask, and a quote costs the TEE
+ * (a TDX quote takes the quoting enclave tens of milliseconds), so at most quote_slots run at once and the
+ * rest get 503 at once, as the gateway's report route does. */
+static const char *const public_quoting[] = {"JournalAttestation", "GetAttestationForAppKey"};
+static pthread_mutex_t quote_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned quote_slots = 4, quotes_running;
+
+static int quote_slot_take(enum listener_kind kind, const char *method)
+{
+	int quoting = 0;
+	for (size_t i = 0; kind == LISTEN_PUBLIC && i < sizeof public_quoting / sizeof *public_quoting; i++)
+		quoting |= !strcmp(method, public_quoting[i]);
+	if (!quoting)
+		return 0;
+	pthread_mutex_lock(&quote_lock);
+	int ok = quotes_running < quote_slots;
+	quotes_running += (unsigned)ok;
+	pthread_mutex_unlock(&quote_lock);
+	return ok ? 1 : -1;
+}
+
+static void quote_slot_give(void)
+{
+	pthread_mutex_lock(&quote_lock);
+	quotes_running--;
+	pthread_mutex_unlock(&quote_lock);
+}
+
 int http_dispatch(struct app *app, enum listener_kind kind, const struct route *routes, size_t n_routes,
 		  const char *url, int get, const char *body, size_t len, json_t *query, const req *peer, char **out,
 		  unsigned *status)
@@ -225,7 +254,17 @@ int http_dispatch(struct app *app, enum listener_kind kind, const struct route *
 	}
 	json_t *o = NULL;
 	err[0] = 0;
+	int slot = quote_slot_take(kind, m);
+	if (slot < 0) {
+		json_decref(r.body);
+		*status = 503;
+		snprintf(err, sizeof err, "too many quotes at once for the public port's clients (at most %u): try again", quote_slots);
+		*out = error_body(err);
+		return 0;
+	}
 	int rc = rt->fn(app, &r, &o, err, sizeof err);
+	if (slot)
+		quote_slot_give();
 	json_decref(r.body);
 	if (rc) {
 		json_decref(o);
@@ -366,6 +405,8 @@ struct listener *listener_start(int fd, enum listener_kind kind, const struct ro
 	if (!l)
 		return NULL;
 	l->kind = kind, l->routes = routes, l->n_routes = n_routes, l->app = app, l->lim = *lim;
+	if (kind == LISTEN_PUBLIC && lim->public_quotes)
+		quote_slots = lim->public_quotes;
 	if (!(l->guard = http_guard_start(lim->head_timeout_s, lim->body_timeout_s))) {
 		vlog(LOG_ERR, "%s: cannot start the request reaper", kind_name(kind));
 		free(l);

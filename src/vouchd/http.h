@@ -45,6 +45,7 @@ typedef struct http_limits {
 	unsigned head_timeout_s; /* a request's head whole within this of the connection or the previous answer */
 	unsigned body_timeout_s; /* its body whole within this of its head */
 	unsigned per_ip_connections; /* public listener: connections from one address at once */
+	unsigned public_quotes;  /* public listener: requests making a fresh quote at once (more: 503) */
 } http_limits;
 
 struct listener;

@@ -93,6 +93,7 @@ static int load_config(struct config *c, const char *path)
 	LIMIT("head_timeout_s", head_timeout_s);
 	LIMIT("body_timeout_s", body_timeout_s);
 	LIMIT("per_ip_connections", per_ip_connections);
+	LIMIT("public_quotes", public_quotes);
 #undef LIMIT
 	json_t *jr = json_object_get(o, "journal");
 	if (json_is_integer(v = json_object_get(jr, "checkpoint_every")) && json_integer_value(v) >= 0)
@@ -191,7 +192,8 @@ int main(int argc, char **argv)
 	struct config c = {
 		.tee = "auto", .fs_root = "/", .socket_mode = 0660,
 		.limits = {.max_body = 1u << 20, .max_connections = 4096, .idle_timeout_s = 10, .max_header_bytes = 32768,
-			   .head_timeout_s = 10, .body_timeout_s = 30, .per_ip_connections = 64},
+			   .head_timeout_s = 10, .body_timeout_s = 30, .per_ip_connections = 64,
+			   .public_quotes = 4},
 		.journal_checkpoint_every = 1000, .journal_checkpoint_interval_s = 10,
 	};
 	const char *config_file = NULL, *tee = NULL, *state = NULL, *listen = NULL, *pub = NULL;

@@ -28,10 +28,14 @@ struct gw_config {
 	long backend_timeout_s;
 	unsigned workers;         /* receipt signers */
 	unsigned max_connections; /* clients at once (4096, fewer under a low file limit) */
+	unsigned per_ip_connections; /* from one address at once */
+	unsigned head_timeout_s;  /* a request's head whole within this of the connection or the previous answer */
+	unsigned body_timeout_s;  /* its body whole within this of its head */
 };
 
 struct receipts;
 struct curl_slist;
+struct http_guard;
 struct rec;
 
 struct gw {
@@ -45,6 +49,7 @@ struct gw {
 	uint8_t tls_spki_sha256[32];
 	struct receipts *receipts;
 	struct MHD_Daemon *daemon;
+	struct http_guard *guard; /* the requests' deadlines */
 	atomic_int stopping; /* SIGTERM: backend transfers end */
 	struct curl_slist *backend_headers; /* every backend request's, the backend's token among them */
 };

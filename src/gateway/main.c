@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "gateway.h"
+#include "guard.h"
 #include "vouch/keys.h"
 #include "vouch/util.h"
 
@@ -46,7 +47,13 @@ static void usage(FILE *f)
 		"  --journal NAME       the receipts' journal (default gateway)\n"
 		"  --max-body BYTES     request body limit (default 4194304; larger: 413)\n"
 		"  --backend-timeout S  a non-streamed answer, or silence in a stream (default 600)\n"
-		"  --workers N          receipt signers (default 8)\n");
+		"  --workers N          receipt signers (default 8)\n"
+		"  --max-connections N  clients at once (default 4096, fewer under a low file limit)\n"
+		"  --per-ip-connections N\n"
+		"                       connections from one client address at once (default 128; more: refused)\n"
+		"  --head-timeout S     a request's line and headers must arrive within S seconds of the connection\n"
+		"                       or of the previous answer on it (default 30): idle keep-alive ends there\n"
+		"  --body-timeout S     its body within S seconds of its headers (default 120)\n");
 }
 
 /* The first line of a token file (at most 4 KiB), or NULL after saying why */
@@ -180,10 +187,14 @@ int main(int argc, char **argv)
 		{"max-body", required_argument, 0, 'm'},    {"backend-timeout", required_argument, 0, 'o'},
 		{"workers", required_argument, 0, 'w'},     {"help", no_argument, 0, 'h'},
 		{"backend-token-file", required_argument, 0, 'B'},
+		{"max-connections", required_argument, 0, 'C'}, {"per-ip-connections", required_argument, 0, 'P'},
+		{"head-timeout", required_argument, 0, 'H'},    {"body-timeout", required_argument, 0, 'D'},
 		{0}};
+	unsigned long max_conn = 4096;
 	const char *dir = NULL, *token = NULL, *backend_token = NULL;
 	gw.cfg = (struct gw_config){.tls_name = "localhost", .journal = "gateway", .key_prefix = "gateway/",
-				    .max_body = 4u << 20, .backend_timeout_s = 600, .workers = 8};
+				    .max_body = 4u << 20, .backend_timeout_s = 600, .workers = 8,
+				    .per_ip_connections = 128, .head_timeout_s = 30, .body_timeout_s = 120};
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -199,13 +210,19 @@ int main(int argc, char **argv)
 		case 'm': gw.cfg.max_body = strtoull(optarg, NULL, 10); break;
 		case 'o': gw.cfg.backend_timeout_s = strtol(optarg, NULL, 10); break;
 		case 'w': gw.cfg.workers = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'C': max_conn = strtoul(optarg, NULL, 10); break;
+		case 'P': gw.cfg.per_ip_connections = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'H': gw.cfg.head_timeout_s = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'D': gw.cfg.body_timeout_s = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 64;
 		}
 	}
 	struct sockaddr_in sa;
 	if (optind != argc || !gw.cfg.backend || !gw.cfg.listen || parse_listen(gw.cfg.listen, &sa) ||
-	    gw.cfg.max_body == 0 || gw.cfg.backend_timeout_s <= 0 || gw.cfg.workers == 0 || gw.cfg.workers > 256) {
+	    gw.cfg.max_body == 0 || gw.cfg.backend_timeout_s <= 0 || gw.cfg.workers == 0 || gw.cfg.workers > 256 ||
+	    max_conn == 0 || max_conn > 65536 || gw.cfg.per_ip_connections == 0 || gw.cfg.head_timeout_s == 0 ||
+	    gw.cfg.head_timeout_s > 86400 || gw.cfg.body_timeout_s == 0 || gw.cfg.body_timeout_s > 86400) {
 		if (gw.cfg.listen && parse_listen(gw.cfg.listen, &sa))
 			fprintf(stderr, "vouch-gateway: --listen %s: expected an IPv4 ADDR:PORT\n", gw.cfg.listen);
 		usage(stderr);
@@ -225,7 +242,7 @@ int main(int argc, char **argv)
 	 * curl multi handle's pair; while a backend name is resolved, two more): the soft file limit up to the
 	 * hard one, and fewer clients if still low */
 	unsigned long files = vouch_file_limit_raise();
-	gw.cfg.max_connections = 4096;
+	gw.cfg.max_connections = (unsigned)max_conn;
 	if (files < 6ul * gw.cfg.max_connections + 256) {
 		gw.cfg.max_connections = files > 352 ? (unsigned)((files - 256) / 6) : 16;
 		fprintf(stderr, "vouch-gateway: file limit %lu: serving at most %u clients at once\n", files,
@@ -273,6 +290,7 @@ int main(int argc, char **argv)
 	 * receipts of delivered answers are signed before the process goes */
 	atomic_store(&gw.stopping, 1);
 	MHD_stop_daemon(gw.daemon);
+	http_guard_stop(gw.guard);
 	receipts_stop(&gw);
 	free(gw.cfg.vouchd_sock);
 	if (gw.cfg.token)

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "gateway.h"
+#include "guard.h"
 #include "vouchd_client.h"
 #include "vouch/err.h"
 #include "vouch/util.h"
@@ -71,6 +72,26 @@ static int authorized(struct MHD_Connection *c)
 	return diff == 0;
 }
 
+static struct http_guard_conn *guard_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Each connection's record in the guard: its requests' deadlines. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http_guard_closed(gw.guard, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	*socket_context = ci ? http_guard_opened(gw.guard, ci->connect_fd) : NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *data, size_t *size, void **ctx)
 {
@@ -82,13 +103,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!(b = calloc(1, sizeof *b)))
 			return MHD_NO;
 		*ctx = b;
-		/* refused before any body is read: a client without the token, or with a body over the limit, costs
-		 * no memory */
+		http_guard_head_done(gw.guard, guard_of(c));
+		/* refused before any body is read (or "100 Continue" sent): ambiguous framing (request smuggling
+		 * behind a proxy), a client without the token, or a body over the limit cost no memory */
+		char err[128];
+		unsigned refuse = http_guard_framing(c, gw.cfg.max_body, err, sizeof err);
+		if (refuse)
+			return gw_error(c, refuse, "invalid_request_error", "%s", err);
 		if (!public && !authorized(c))
 			return gw_error(c, 401, "authentication_error", "missing or wrong bearer token");
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > gw.cfg.max_body)
-			return gw_error(c, 413, "invalid_request_error", "request body larger than %zu bytes", gw.cfg.max_body);
 		return MHD_YES;
 	}
 	if (*size) {
@@ -100,6 +123,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*size = 0;
 		return MHD_YES;
 	}
+	http_guard_busy(gw.guard, guard_of(c));
 	if (b->too_big)
 		return gw_error(c, 413, "invalid_request_error", "request body larger than %zu bytes", gw.cfg.max_body);
 	if (get && !strcmp(url, "/v1/models"))
@@ -126,7 +150,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 static void on_done(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode code)
 {
-	(void)cls, (void)c;
+	(void)cls;
+	http_guard_idle(gw.guard, guard_of(c));
 	struct body *b = *ctx;
 	if (b && b->receipt.set)
 		receipt_settle(&gw, &b->receipt, code == MHD_REQUEST_TERMINATED_COMPLETED_OK);
@@ -139,20 +164,35 @@ static void on_done(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_Re
 int server_start(struct gw *g, const struct sockaddr *sa, char *err, size_t cap);
 int server_start(struct gw *g, const struct sockaddr *sa, char *err, size_t cap)
 {
+	if (!(g->guard = http_guard_start(g->cfg.head_timeout_s, g->cfg.body_timeout_s))) {
+		snprintf(err, cap, "cannot start the request reaper");
+		return -1;
+	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
 			 (g->cfg.tls ? MHD_USE_TLS : 0);
+	/* the connection timeout is silence while an answer is read (a stream may wait long for the backend); the
+	 * guard bounds the time to send a request, and so idle connections */
+	struct MHD_OptionItem common[] = {
+		{MHD_OPTION_SOCK_ADDR, 0, (void *)sa},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_done, NULL},
+		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, g->cfg.max_connections, NULL},
+		{MHD_OPTION_PER_IP_CONNECTION_LIMIT, g->cfg.per_ip_connections, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, 600, NULL},
+		{MHD_OPTION_THREAD_STACK_SIZE, 256 * 1024, NULL},
+		{MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL}, /* no space before a header's colon */
+		{MHD_OPTION_END, 0, NULL},
+	};
 	if (g->cfg.tls)
-		g->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, sa,
-					     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
-					     g->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
-					     MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_HTTPS_MEM_KEY,
-					     g->tls_key_pem, MHD_OPTION_HTTPS_MEM_CERT, g->tls_cert_pem, MHD_OPTION_END);
+		g->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_ARRAY, common,
+					     MHD_OPTION_HTTPS_MEM_KEY, g->tls_key_pem, MHD_OPTION_HTTPS_MEM_CERT,
+					     g->tls_cert_pem, MHD_OPTION_END);
 	else
-		g->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, sa,
-					     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
-					     g->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
-					     MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_END);
+		g->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_ARRAY, common,
+					     MHD_OPTION_END);
 	if (!g->daemon) {
+		http_guard_stop(g->guard);
+		g->guard = NULL;
 		snprintf(err, cap, "cannot listen on %s%s", g->cfg.listen, g->cfg.tls ? " with TLS" : "");
 		return -1;
 	}

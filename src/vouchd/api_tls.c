@@ -136,23 +136,38 @@ static int ratls_attestation(struct app *a, EVP_PKEY *key, uint8_t **att, size_t
 	return e ? -1 : 0;
 }
 
+/* Certificate validity (RFC 5280 §4.1.2.5): UTCTime through 2049, GeneralizedTime after, four-digit years at
+ * most: 9999-12-31T23:59:59Z is the last instant a certificate can carry. */
+#define CERT_TIME_MAX 253402300799ull
+#define CERT_DEFAULT_NOT_BEFORE 157766400ull /* 1975-01-01, dstack's */
+#define CN_MAX_CHARS 64                       /* RFC 5280 ub-common-name */
+
 struct cert_req {
 	const char *subject;
 	const char *alt_names[MAX_ALT_NAMES];
 	size_t n_alt;
 	int ra_tls, server_auth, client_auth;
-	uint64_t not_before, not_after;
-	int have_nb, have_na;
+	uint64_t not_before, not_after; /* in effect: the request's, or the defaults */
 };
 
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* Reads and checks the certificate's fields: whatever passes here makes a valid certificate. */
 static int read_cert_req(const req *r, struct cert_req *c, int server_auth_default, char *err, size_t cap)
 {
 	memset(c, 0, sizeof *c);
+	int have_nb, have_na;
 	if (req_str(r, "subject", &c->subject, NULL, err, cap) ||
 	    req_strs(r, "alt_names", c->alt_names, MAX_ALT_NAMES, &c->n_alt, err, cap) ||
 	    req_bool(r, "usage_ra_tls", &c->ra_tls, err, cap) || req_bool(r, "usage_client_auth", &c->client_auth, err, cap) ||
-	    req_u64(r, "not_before", &c->not_before, &c->have_nb, err, cap) ||
-	    req_u64(r, "not_after", &c->not_after, &c->have_na, err, cap))
+	    req_u64(r, "not_before", &c->not_before, &have_nb, err, cap) ||
+	    req_u64(r, "not_after", &c->not_after, &have_na, err, cap))
 		return -1;
 	json_t *sa = json_object_get(r->body, "usage_server_auth");
 	if (sa && !json_is_null(sa)) {
@@ -161,14 +176,45 @@ static int read_cert_req(const req *r, struct cert_req *c, int server_auth_defau
 	} else {
 		c->server_auth = server_auth_default;
 	}
-	if (c->have_nb && c->have_na && c->not_before >= c->not_after) {
-		snprintf(err, cap, "not_before must be earlier than not_after");
+	size_t chars = utf8_chars(c->subject);
+	if (chars > CN_MAX_CHARS) {
+		snprintf(err, cap, "subject: a certificate's common name is at most %d characters, this one has %zu",
+			 CN_MAX_CHARS, chars);
+		return -1;
+	}
+	for (size_t i = 0; i < c->n_alt; i++) {
+		const char *n = c->alt_names[i];
+		size_t len = strlen(n);
+		if (!len || len > 253 || utf8_chars(n) != len) {
+			snprintf(err, cap, "alt_names[%zu]: a name is 1 to 253 ASCII characters (an IP address or a DNS name)", i);
+			return -1;
+		}
+	}
+	if (!have_nb)
+		c->not_before = CERT_DEFAULT_NOT_BEFORE;
+	if (!have_na)
+		c->not_after = (uint64_t)time(NULL) + 3650ull * 86400;
+	const char *which = c->not_before > CERT_TIME_MAX ? "not_before" : c->not_after > CERT_TIME_MAX ? "not_after" : NULL;
+	if (which) {
+		snprintf(err, cap, "%s: %llu is after 9999-12-31T23:59:59Z (%llu), the last time a certificate can carry",
+			 which, (unsigned long long)(which[4] == 'b' ? c->not_before : c->not_after), CERT_TIME_MAX);
+		return -1;
+	}
+	if (have_nb && have_na && c->not_before >= c->not_after) {
+		snprintf(err, cap, "not_before must be earlier than not_after"); /* dstack's words (spec §8.7) */
+		return -1;
+	}
+	if (c->not_before >= c->not_after) {
+		snprintf(err, cap, "not_before (%llu%s) must be earlier than not_after (%llu%s)",
+			 (unsigned long long)c->not_before, have_nb ? "" : ", the default",
+			 (unsigned long long)c->not_after, have_na ? "" : ", the default");
 		return -1;
 	}
 	return 0;
 }
 
-/* Issues a certificate for key as the request says; responds {key, certificate_chain}. */
+/* Issues a certificate for key as the request says; responds {key, certificate_chain}. Every failure names its
+ * step in err. */
 static int issue(struct app *a, EVP_PKEY *key, const struct cert_req *c, json_t **out, char *err, size_t cap)
 {
 	if (!a->ca_key) {
@@ -182,38 +228,47 @@ static int issue(struct app *a, EVP_PKEY *key, const struct cert_req *c, json_t 
 	uint8_t serial[16], *att = NULL;
 	size_t att_len = 0;
 	BIGNUM *bn = NULL;
-	int ok = ca && x && name && RAND_bytes(serial, sizeof serial) == 1;
-	serial[0] &= 0x7f;
-	ok = ok && (bn = BN_bin2bn(serial, sizeof serial, NULL)) && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) &&
-	     X509_set_version(x, 2) &&
-	     ASN1_TIME_set(X509_getm_notBefore(x), c->have_nb ? (time_t)c->not_before : (time_t)157766400 /* 1975-01-01 */) &&
-	     ASN1_TIME_set(X509_getm_notAfter(x), c->have_na ? (time_t)c->not_after : time(NULL) + 3650L * 86400) &&
-	     (!*c->subject ||
-	      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)c->subject, -1, -1, 0)) &&
-	     X509_set_subject_name(x, name) && X509_set_issuer_name(x, X509_get_subject_name(ca)) &&
-	     X509_set_pubkey(x, key) && add_ext(x, ca, NID_key_usage, "critical,digitalSignature");
+	BIO *kb = NULL, *cb = NULL;
+	const char *step = NULL;
 	char eku[64] = "";
 	if (c->server_auth)
 		strcat(eku, "serverAuth");
 	if (c->client_auth)
 		strcat(eku, *eku ? ",clientAuth" : "clientAuth");
-	ok = ok && (!*eku || add_ext(x, ca, NID_ext_key_usage, eku)) && add_alt_names(x, c->alt_names, c->n_alt) &&
-	     add_custom_ext(x, OID_SPECIAL_USAGE, (const uint8_t *)"app:custom", 10);
-	if (ok && c->ra_tls) {
-		ok = ratls_attestation(a, key, &att, &att_len, err, cap) == 0 &&
-		     add_custom_ext(x, OID_ATTESTATION, att, att_len);
-		if (!ok && !*err)
-			snprintf(err, cap, "cannot attest the TLS key");
+	if (!ca || !x || !name || RAND_bytes(serial, sizeof serial) != 1)
+		step = "the app's CA certificate does not parse, or out of memory";
+	serial[0] &= 0x7f;
+	if (!step && (!(bn = BN_bin2bn(serial, sizeof serial, NULL)) || !BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) ||
+		      !X509_set_version(x, 2)))
+		step = "serial number";
+	if (!step && (!ASN1_TIME_set(X509_getm_notBefore(x), (time_t)c->not_before) ||
+		      !ASN1_TIME_set(X509_getm_notAfter(x), (time_t)c->not_after)))
+		step = "validity";
+	if (!step && ((*c->subject && !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+								   (const unsigned char *)c->subject, -1, -1, 0)) ||
+		      !X509_set_subject_name(x, name) || !X509_set_issuer_name(x, X509_get_subject_name(ca))))
+		step = "subject";
+	if (!step && (!X509_set_pubkey(x, key) || !add_ext(x, ca, NID_key_usage, "critical,digitalSignature") ||
+		      (*eku && !add_ext(x, ca, NID_ext_key_usage, eku)) ||
+		      !add_custom_ext(x, OID_SPECIAL_USAGE, (const uint8_t *)"app:custom", 10)))
+		step = "extensions";
+	if (!step && !add_alt_names(x, c->alt_names, c->n_alt))
+		step = "alt_names";
+	if (!step && c->ra_tls) {
+		err[0] = 0;
+		if (ratls_attestation(a, key, &att, &att_len, err, cap) || !add_custom_ext(x, OID_ATTESTATION, att, att_len))
+			step = err[0] ? "" : "the attestation extension";
 	}
-	ok = ok && X509_sign(x, a->ca_key, EVP_sha256()) > 0;
-	BIO *kb = BIO_new(BIO_s_secmem()), *cb = BIO_new(BIO_s_mem());
+	if (!step && X509_sign(x, a->ca_key, EVP_sha256()) <= 0)
+		step = "signature";
 	char *kp = NULL, *cp = NULL;
 	long kn = 0, cn = 0;
-	ok = ok && kb && cb && PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL) && PEM_write_bio_X509(cb, x) &&
-	     (kn = BIO_get_mem_data(kb, &kp)) > 0 && (cn = BIO_get_mem_data(cb, &cp)) > 0;
-	if (ok)
-		*out = json_pack("{s:s%, s:[s%, s]}", "key", kp, (size_t)kn, "certificate_chain", cp, (size_t)cn,
-				 a->ca_cert_pem);
+	if (!step && (!(kb = BIO_new(BIO_s_secmem())) || !(cb = BIO_new(BIO_s_mem())) ||
+		      !PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL) || !PEM_write_bio_X509(cb, x) ||
+		      (kn = BIO_get_mem_data(kb, &kp)) <= 0 || (cn = BIO_get_mem_data(cb, &cp)) <= 0 ||
+		      !(*out = json_pack("{s:s%, s:[s%, s]}", "key", kp, (size_t)kn, "certificate_chain", cp, (size_t)cn,
+					 a->ca_cert_pem))))
+		step = "encoding (out of memory)";
 	BIO_free(kb);
 	BIO_free(cb);
 	free(att);
@@ -221,12 +276,9 @@ static int issue(struct app *a, EVP_PKEY *key, const struct cert_req *c, json_t 
 	X509_NAME_free(name);
 	X509_free(x);
 	X509_free(ca);
-	if (!ok || !*out) {
-		if (!*err)
-			snprintf(err, cap, "cannot issue the certificate");
-		return -1;
-	}
-	return 0;
+	if (step && *step) /* "": ratls_attestation's own message is in err */
+		snprintf(err, cap, "cannot issue the certificate: %s", step);
+	return step ? -1 : 0;
 }
 
 int api_get_tls_key(struct app *a, const req *r, json_t **out, char *err, size_t cap)

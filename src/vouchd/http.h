@@ -40,8 +40,12 @@ struct route {
 typedef struct http_limits {
 	size_t max_body;         /* bytes; larger bodies get 413 */
 	unsigned max_connections;
-	unsigned idle_timeout_s; /* keep-alive idle, and the longest silence within a request */
+	unsigned idle_timeout_s; /* the longest silence within a request or while its answer is read */
 	size_t max_header_bytes; /* per connection: request line, headers and parser state */
+	unsigned head_timeout_s; /* a request's head whole within this of the connection or the previous answer */
+	unsigned body_timeout_s; /* its body whole within this of its head */
+	unsigned per_ip_connections; /* public listener: connections from one address at once */
+	unsigned public_quotes;  /* public listener: requests making a fresh quote at once (more: 503) */
 } http_limits;
 
 struct listener;

@@ -94,6 +94,10 @@ static int load_config(struct config *c, const char *path)
 	LIMIT("max_connections", max_connections);
 	LIMIT("idle_timeout_s", idle_timeout_s);
 	LIMIT("max_header_bytes", max_header_bytes);
+	LIMIT("head_timeout_s", head_timeout_s);
+	LIMIT("body_timeout_s", body_timeout_s);
+	LIMIT("per_ip_connections", per_ip_connections);
+	LIMIT("public_quotes", public_quotes);
 #undef LIMIT
 	json_t *jr = json_object_get(o, "journal");
 	if (json_is_integer(v = json_object_get(jr, "checkpoint_every")) && json_integer_value(v) >= 0)
@@ -135,8 +139,8 @@ static int unix_listen(const char *dir, const char *name, unsigned mode, char *p
 	return fd;
 }
 
-/* Binds ADDR:PORT (port 0: the system picks one; *bound gets the address as bound, to print). */
-static int tcp_listen(const char *addr, char *bound, size_t bound_cap)
+/* Listens on addr; *bound is the address it got (the port the system chose for port 0), for the ready line. */
+static int tcp_listen(const char *addr, char *bound, size_t cap)
 {
 	char host[256];
 	const char *colon = strrchr(addr, ':');
@@ -162,14 +166,15 @@ static int tcp_listen(const char *addr, char *bound, size_t bound_cap)
 			close(fd);
 		fd = -1;
 	}
+	freeaddrinfo(ai);
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
-	char h[INET6_ADDRSTRLEN + 2], p[16];
-	snprintf(bound, bound_cap, "%s", addr);
+	char h[NI_MAXHOST], port[NI_MAXSERV];
 	if (fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
-	    getnameinfo((struct sockaddr *)&ss, sl, h, sizeof h, p, sizeof p, NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-		snprintf(bound, bound_cap, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", h, p);
-	freeaddrinfo(ai);
+	    getnameinfo((struct sockaddr *)&ss, sl, h, sizeof h, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(bound, cap, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", h, port);
+	else
+		snprintf(bound, cap, "%s", addr);
 	return fd;
 }
 
@@ -191,7 +196,9 @@ int main(int argc, char **argv)
 	};
 	struct config c = {
 		.tee = "auto", .fs_root = "/", .socket_mode = 0660,
-		.limits = {.max_body = 1u << 20, .max_connections = 4096, .idle_timeout_s = 10, .max_header_bytes = 32768},
+		.limits = {.max_body = 1u << 20, .max_connections = 4096, .idle_timeout_s = 10, .max_header_bytes = 32768,
+			   .head_timeout_s = 10, .body_timeout_s = 30, .per_ip_connections = 64,
+			   .public_quotes = 4},
 		.journal_checkpoint_every = 1000, .journal_checkpoint_interval_s = 10,
 	};
 	const char *config_file = NULL, *tee = NULL, *state = NULL, *listen = NULL, *pub = NULL;
@@ -274,7 +281,7 @@ int main(int argc, char **argv)
 	char dpath[4200], tpath[4200];
 	int dfd = unix_listen(c.listen_dir, "dstack.sock", c.socket_mode, dpath, sizeof dpath);
 	int tfd = dfd < 0 ? -1 : unix_listen(c.listen_dir, "tappd.sock", c.socket_mode, tpath, sizeof tpath);
-	char public_bound[300] = "";
+	char public_bound[NI_MAXHOST + NI_MAXSERV + 4] = "";
 	int pfd = tfd < 0 || !c.public_addr ? -1 : tcp_listen(c.public_addr, public_bound, sizeof public_bound);
 	struct listener *ld = NULL, *lt = NULL, *lp = NULL;
 	int rc = 1;

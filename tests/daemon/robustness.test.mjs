@@ -15,14 +15,22 @@ const VOUCHD = process.env.VOUCHD_BIN || path.join(here, '..', '..', 'build', 'b
 // Under ASan freed memory waits in a quarantine, so RSS cannot show a leak: there the memory check is skipped,
 // saying so, and LeakSanitizer checks vouchd as it exits (its exit code is checked).
 const SANITIZED = process.env.VOUCH_SANITIZED === '1';
-let dir, daemon, sock;
+let dir, daemon, sock, publicPort;
 
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'vouchd-robust-'));
   sock = path.join(dir, 'run', 'dstack.sock');
-  daemon = spawn(VOUCHD, ['--tee', 'sim', '--state-dir', path.join(dir, 'state'), '--listen-dir', path.join(dir, 'run'), '-q'],
-    { stdio: ['ignore', 'inherit', 'inherit'] });
-  for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+  // a public listener on a port the system picks: the ready line (an info line) names it
+  daemon = spawn(VOUCHD, ['--tee', 'sim', '--state-dir', path.join(dir, 'state'), '--listen-dir', path.join(dir, 'run'),
+    '--public', '127.0.0.1:0'], { stdio: ['ignore', 'inherit', 'pipe'] });
+  let err = '';
+  daemon.stderr.on('data', (d) => { if (!publicPort) err += d; else if (/ (ERROR|WARN)/.test(d)) process.stderr.write(d); });
+  for (let i = 0; i < 200 && !publicPort; i++) {
+    const m = / public 127\.0\.0\.1:(\d+)/.exec(err);
+    if (m) publicPort = Number(m[1]);
+    else await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(publicPort, `vouchd did not say its public port: ${err}`);
 });
 
 after(async () => {
@@ -66,6 +74,17 @@ async function alive() {
   const v = await call('Version', {});
   assert.equal(v.status, 200);
   assert.ok(v.body.version);
+}
+
+const publicAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+function publicGet(p) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: publicPort, path: p, agent: publicAgent }, (res) => {
+      let d = '';
+      res.on('data', (c) => { d += c; });
+      res.on('end', () => resolve({ status: res.statusCode, text: d }));
+    }).on('error', reject);
+  });
 }
 
 function rssKiB() {
@@ -121,6 +140,24 @@ test('oversize bodies get 413; bad JSON, hex and types get 400 with a reason', a
   await alive();
 });
 
+test('a GET query name or value that is not UTF-8 gets 400, never the field\'s default', async () => {
+  const get = (p) => new Promise((resolve) => http.get({ socketPath: sock, path: p }, (res) => {
+    let d = '';
+    res.on('data', (c) => { d += c; });
+    res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(d) }));
+  }));
+  for (const [p, why] of [['/GetKey?path=%ffwallet/eth', 'a query value is not UTF-8'],
+    ['/GetKey?path=wallet%c3%28', 'a query value is not UTF-8'], ['/GetKey?pa%fe=x', 'a query name is not UTF-8'],
+    ['/GetKey?alt%ff[0]=x', 'a query name is not UTF-8'], ['/GetKey?a[x]=1', 'malformed query string']]) {
+    const r = await get(p);
+    assert.equal(r.status, 400, p);
+    assert.equal(r.body.error, `Failed to decode request: ${why}`, p);
+  }
+  const ok = await get('/GetKey?path=%c3%a9');
+  assert.equal(ok.status, 200);
+  assert.equal(ok.body.key, (await call('GetKey', { path: 'é' })).body.key);
+});
+
 test('responses are ASCII-only JSON with Content-Length', async () => {
   const got = await rawBytes('POST /Version HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}', 500);
   assert.match(got, /Content-Length: \d+/i);
@@ -161,6 +198,23 @@ test('a client sending one byte every 100 ms does not slow the others down', asy
   slow.destroy();
   times.sort((a, b) => a - b);
   assert.ok(times[times.length - 2] < 100, `others waited: ${times.join(', ')} ms`);
+});
+
+test('unrouted GETs on the public port leak nothing (50,000 GET /nope)', async () => {
+  const batch = async (n) => {
+    await Promise.all(Array.from({ length: 16 }, async (_, w) => {
+      for (let i = w; i < n; i += 16) {
+        const r = await publicGet(i % 2 ? '/nope' : '/prpc/Worker.Nope?x=1');
+        assert.equal(r.status, i % 2 ? 404 : 400);
+      }
+    }));
+  };
+  await batch(5000);
+  const before = rssKiB();
+  await batch(50000);
+  const grown = rssKiB() - before;
+  if (SANITIZED) console.log(`# RSS check SKIPPED: sanitizer build (grew by ${grown} KiB; LeakSanitizer checks vouchd at exit)`);
+  else assert.ok(grown < 1024, `RSS grew by ${grown} KiB over 50,000 unrouted GETs (from ${before} KiB)`);
 });
 
 test('memory stays flat over 100,000 requests', async () => {

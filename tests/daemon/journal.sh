@@ -8,7 +8,7 @@ set -u
 VOUCHD=$1 VOUCH=$2
 T=$(mktemp -d)
 fails=0 n=0 daemon=0 fork=0
-trap 'reap $daemon $fork; rm -rf "$T"' EXIT
+trap 'reap $daemon $fork; [ "$fails" = 0 ] || sed "s/^/    vouchd: /" "$T/vouchd.err"; rm -rf "$T"' EXIT
 . "$(dirname "$0")/../lib.sh"
 
 PORT=$((20000 + RANDOM % 12000)) # below the ephemeral ports (32768 on), which clients' connections take
@@ -68,13 +68,17 @@ expect 0 "audit the database" -- $J audit "$T/state/journal.db"
 contains "CONSISTENT" "consistent"
 expect 0 "audit through the public listener" -- $J audit "http://127.0.0.1:$PORT" --json
 json 'j.ok && j.entries===12 && j.checkpoints>=3 && j.uncovered_entries===0' "URL audit: 12 entries, every checkpoint reproduced"
+$J checkpoint --now --journal agent-2 $L >/dev/null
 expect 0 "audit the second journal" -- $J audit "$T/state/journal.db" --journal agent-2
 curl -s -d '{"kind":"x","payload":1}' "http://127.0.0.1:$PORT/prpc/JournalAppend" >"$T/out"
 contains "Service not found" "the public listener takes no appends"
 
 # a fork: a copy of the state directory (same keys) that goes on differently. vouchd is running: its seal is
-# copied before its store, so that the copy's seal is never newer than the copy's store
-mkdir "$T/state2" && cp "$T/state/journal.seal" "$T/state2/" && cp -rn "$T/state/." "$T/state2/"
+# copied before its store (so that the copy's seal is never newer than the copy's store), and the store through
+# SQLite's backup (a consistent copy of a database being written, WAL included)
+mkdir "$T/state2" && cp "$T/state/journal.seal" "$T/state2/"
+sqlite3 "$T/state/journal.db" ".backup '$T/state2/journal.db'"
+for f in "$T/state"/*; do case ${f##*/} in journal.db*|journal.seal) ;; *) cp -r "$f" "$T/state2/" ;; esac; done
 expect 0 "a copy of the state directory starts" -- start "$T/state2" "$T/run2"
 fork=$started
 $J append post '{"fork":"A"}' $L >/dev/null

@@ -131,7 +131,7 @@ int verify_evidence(const struct verify_args *a, const vouch_dstack_evidence *ev
 		rc = EXIT_UNAVAILABLE;
 	} else {
 		vouch_dstack_verify(r, v, ev, &o, coll, a->now);
-		rc = -1;
+		rc = collateral_was_had(rc, r->quote_verified);
 	}
 	vouch_collateral_close(coll);
 	vouch_collateral_src_free(&src);

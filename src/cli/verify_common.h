@@ -41,6 +41,11 @@ int verify_options_check(const struct verify_args *a, const char *verb);
  * directory defaulted). Returns -1 when *out is ready, else an exit code after printing why. */
 int obtain_collateral(const struct verify_args *a, const uint8_t *quote, size_t len, vouch_collateral_src *out, int *none);
 
+/* After verifying without collateral because obtain_collateral returned -2 (obtained): a verdict that passed
+ * anyway is refused (EXIT_UNAVAILABLE, said) — "without collateral" only ever comes from --no-collateral.
+ * Returns -1 otherwise. */
+int collateral_was_had(int obtained, int verified);
+
 /* Verifies quote bytes per the options into *v. Returns -1 when *v holds a verdict (valid or not), else an
  * exit code after printing why (no collateral, unreadable root). */
 int verify_quote_bytes(const struct verify_args *a, const uint8_t *quote, size_t len, vouch_verdict *v);

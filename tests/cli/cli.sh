@@ -124,5 +124,16 @@ expect 69 "the cache is per server: none for Intel PCS" -- "$VOUCH" verify "$D/t
 expect 0 "VOUCH_PCCS_URL is honoured" -- env VOUCH_PCCS_URL="$URL" "$VOUCH" verify "$D/tdx_quote" --cache-dir "$T/cache2" --now 1752919234
 expect 69 "a failing server is reported" -- "$VOUCH" verify "$D/tdx_quote" --pccs "$URL/fail500" --cache-dir "$T/cache3" --now 1752919234
 contains "HTTP 500" "with its status"
+# a PCCS answering 200 with an empty or malformed body: collateral asked for and not had is exit 69 on every
+# path, never "verified without collateral"
+for part in pckcrl rootcacrl tcb qe; do
+  expect 69 "verify: empty $part answer" -- "$VOUCH" verify "$D/tdx_quote" --pccs "$URL/empty-$part" --cache-dir "$T/c-$part" --now 1752919234
+done
+expect 69 "verify --attestation: empty pckcrl answer" -- "$VOUCH" verify --attestation "$V/dstack-simulator/attestation.bin" --pccs "$URL/empty-pckcrl" --cache-dir "$T/c-att" --now 2026-06-01T00:00:00Z
+contains "body is not a CRL" "the bad answer is named"
+expect 69 "verify --attestation: malformed tcb answer" -- "$VOUCH" verify --attestation "$V/dstack-simulator/attestation.bin" --pccs "$URL/garbage-tcb" --cache-dir "$T/c-att" --now 2026-06-01T00:00:00Z
+expect 69 "verify-response: empty pckcrl answer" -- "$VOUCH" verify-response --request "$G/request.json" --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --root "$G/sim-root.der" --now "$AT" --pccs "$URL/empty-pckcrl" --cache-dir "$T/c-vr"
+expect 69 "verify: a redirect to another host is not followed" -- "$VOUCH" verify "$D/tdx_quote" --pccs "$URL/redirect-away" --cache-dir "$T/c-redir" --now 1752919234
+contains "refused" "the redirect is named"
 
 finish

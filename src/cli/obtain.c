@@ -23,7 +23,7 @@ int verify_option(struct verify_args *a, int opt, const char *arg, const char *v
 			return -1;
 		}
 		return 1;
-	default: return 0;
+	default: return pin_option(&a->pins, opt, arg, verb);
 	}
 }
 

@@ -111,6 +111,54 @@ expect 64 "verify-response: a document missing" -- vr --response "$G/response.ss
 expect 66 "verify-response: an unreadable file" -- vr --response "$T/missing" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json"
 expect 69 "verify-response: no collateral, offline" -- "$VOUCH" verify-response --request "$G/request.json" --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --offline --cache-dir "$T/empty-cache" --root "$G/sim-root.der"
 
+# every verifier prints the identity it verified and takes the same pins (issue 9, item 7)
+ATT="--attestation $V/dstack-simulator/attestation.bin --no-collateral --now 2026-06-01T00:00:00Z"
+SIMC=c143116fef3940e7f776bfc0919c256232ae5338a6e948c96b711e0b2383483a SIMAPP=5bb4ff9a3837357f19dc176407a5709c62eb6c56
+ZERO48=$(printf '0%.0s' $(seq 96))
+expect 0 "--attestation: the identity is printed, and that no pin was given" -- "$VOUCH" verify $ATT
+contains "compose_hash   $SIMC" "the compose hash"
+contains "app_id         $SIMAPP" "the app id"
+contains "any code in a TEE is accepted" "no pin: said"
+expect 0 "--attestation --json: identity" -- "$VOUCH" verify $ATT --json
+json "j.identity.compose_hash==='$SIMC' && j.identity.app_id==='$SIMAPP' && /^[0-9a-f]{96}\$/.test(j.identity.mr_td) && /^[0-9a-f]{96}\$/.test(j.identity.rtmr3) && j.identity.pinned.length===0 && /any code/.test(j.identity.note)" "JSON: app id, compose hash, MRTD, RTMRs, no pin"
+SIMMRTD=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$T/out','utf8')).identity.mr_td)")
+expect 0 "--attestation: every pin matching" -- "$VOUCH" verify $ATT --expect-compose-hash $SIMC --expect-app-id $SIMAPP --expect-mrtd $SIMMRTD
+contains "(pinned)" "pins are shown"
+expect 2 "--attestation: another compose hash pinned" -- "$VOUCH" verify $ATT --expect-compose-hash ${SIMC%a}b
+contains "--expect-compose-hash: the compose hash is $SIMC, not ${SIMC%a}b" "the mismatch is precise"
+expect 2 "--attestation: another app id pinned" -- "$VOUCH" verify $ATT --expect-app-id ${SIMAPP%6}7 --json
+json "j.is_valid===false && /--expect-app-id: the app id is $SIMAPP/.test(j.reason)" "JSON: invalid, reason names the pin"
+expect 2 "--attestation: another MRTD pinned" -- "$VOUCH" verify $ATT --expect-mrtd $ZERO48
+expect 64 "a pin that is not hex of the right size" -- "$VOUCH" verify $ATT --expect-compose-hash abc
+expect 64 "a bare quote names no app: no compose hash pin" -- "$VOUCH" verify $TDX --expect-compose-hash $SIMC
+expect 2 "a bare TDX quote: another MRTD pinned" -- "$VOUCH" verify $TDX --expect-mrtd $ZERO48
+contains "--expect-mrtd: the MRTD is 91eb2b44" "named"
+GWC=614fb7c1769ce7302bde150e42cfa912d5234a48203c25c1bd0268847599bd26
+expect 0 "verify-response: the app whose quote it is is named, and that no pin was given" -- vr --response "$G/response.sse" --signature "$G/signature-ed25519.json" --report "$G/report-ed25519.json" --nonce $NONCE
+contains "compose_hash   $GWC" "its compose hash"
+contains "any code in a TEE is accepted" "no pin: said"
+# another app's answer (here: the gateway vector, against the compose hash of another app pinned as the genuine one)
+expect 2 "verify-response: a quote of another compose than the one pinned" -- vr --response "$G/response.sse" --signature "$G/signature-ed25519.json" --report "$G/report-ed25519.json" --nonce $NONCE --expect-compose-hash $SIMC --json
+json "j.ok===false && j.failed_step==='quote' && j.identity.compose_hash==='$GWC' && j.identity.pinned[0]==='compose_hash' && /--expect-compose-hash: the compose hash is $GWC/.test(j.steps[3].note)" "fails at the quote step, naming the compose hash found"
+expect 0 "verify-response: the right compose hash and app id pinned" -- vr --response "$G/response.sse" --signature "$G/signature-ed25519.json" --report "$G/report-ed25519.json" --nonce $NONCE --expect-compose-hash $GWC --expect-app-id ${GWC:0:40}
+JB="$V/vouch/journal-bundle.json"
+JAT=$(($(grep -o '"exported_ms":[0-9]*' "$JB" | cut -d: -f2) / 1000))
+jv() { "$VOUCH" journal verify "$JB" --root "$V/vouch/journal-sim-root.der" --now $JAT "$@"; }
+expect 0 "journal verify: the identity is printed" -- jv --json
+json "/^[0-9a-f]{64}\$/.test(j.identity.compose_hash) && /^[0-9a-f]{40}\$/.test(j.identity.app_id) && /^[0-9a-f]{96}\$/.test(j.identity.rtmr0) && /any code/.test(j.identity.note)" "JSON: identity"
+JAPP=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$T/out','utf8')).identity.app_id)")
+JKEY=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$T/out','utf8')).journal.public_key)")
+JID=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$T/out','utf8')).journal.id)")
+expect 0 "journal verify: app id, journal key and id pinned" -- jv --expect-app-id $JAPP --expect-journal-key $JKEY --expect-journal-id $JID
+contains "app id as expected" "the measurements step passes"
+expect 2 "journal verify: another app id pinned" -- jv --expect-app-id ${SIMAPP}
+contains "app id is $JAPP, not the one expected" "named at measurements"
+expect 2 "journal verify: another journal key pinned" -- jv --expect-journal-key 02${ZERO48:0:64}
+contains "step key_binding: the journal key is not the one expected" "named at key_binding"
+expect 2 "journal verify: another journal id pinned" -- jv --expect-journal-id ${ZERO48:0:64}
+contains "the journal id is not the one expected" "named"
+expect 64 "journal verify: a journal key that is not compressed" -- jv --expect-journal-key 04${ZERO48:0:64}
+
 # the fetch path against the local PCS look-alike
 "$PCS" "$D/tdx_quote_collateral.json" "$D/sgx_quote_collateral.json" > "$T/port" &
 server=$!

@@ -52,24 +52,25 @@ static void print_human(const vouch_dstack_result *r, const vouch_verdict *v, in
 	printf("\n");
 }
 
-/* The k-th certificate (from 0) of a PEM text as DER (malloc'd), or, for k = 0, the buffer itself when it
- * holds no PEM (DER). NULL when there is no such certificate. */
+/* The k-th certificate (from 0) of a PEM text as DER (malloc'd), or, for k = 0, a copy of the buffer when it
+ * is DER (a SEQUENCE: never searched for PEM, since an RA-TLS certificate carries a quote whose PCK chain is
+ * PEM). NULL when there is no such certificate. */
 static uint8_t *nth_cert(const uint8_t *buf, size_t n, unsigned k, size_t *out_len)
 {
 	static const char BEGIN[] = "-----BEGIN CERTIFICATE-----", END[] = "-----END CERTIFICATE-----";
 	const char *p = (const char *)buf, *end = p + n;
+	if (n && buf[0] == 0x30) {
+		uint8_t *der = k == 0 ? malloc(n) : NULL;
+		if (der)
+			memcpy(der, buf, n);
+		*out_len = n;
+		return der;
+	}
 	for (unsigned i = 0;; i++) {
 		const char *b = memmem(p, (size_t)(end - p), BEGIN, sizeof BEGIN - 1);
 		const char *e = b ? memmem(b, (size_t)(end - b), END, sizeof END - 1) : NULL;
-		if (!b || !e) {
-			if (i > 0 || k > 0)
-				return NULL;
-			uint8_t *der = malloc(n ? n : 1);
-			if (der)
-				memcpy(der, buf, n);
-			*out_len = n;
-			return der;
-		}
+		if (!b || !e)
+			return NULL;
 		b += sizeof BEGIN - 1;
 		if (i == k) {
 			uint8_t *der = malloc((size_t)(e - b));

@@ -159,6 +159,31 @@ expect 2 "journal verify: another journal id pinned" -- jv --expect-journal-id $
 contains "the journal id is not the one expected" "named"
 expect 64 "journal verify: a journal key that is not compressed" -- jv --expect-journal-key 04${ZERO48:0:64}
 
+# --ratls: the certificate itself (tests/vectors/ratls: GetTlsKey of vouchd --tee=sim, fresh at made-at)
+R="$V/ratls"
+rt() { "$VOUCH" verify --collateral "$R/collateral.json" --root "$R/sim-root.der" --now "$(cat "$R/made-at")" "$@"; }
+expect 0 "--ratls: vouchd's certificate chain (leaf, app CA)" -- rt --ratls "$R/ok-chain.pem"
+contains "signature verified under the issuer certificate's key" "the signature is checked under the app CA"
+contains "bound to the certificate's key" "the binding is stated once checked"
+expect 0 "--ratls --json" -- rt --ratls "$R/ok-chain.pem" --json
+json "j.is_valid===true && j.ratls.signature==='issuer' && j.ratls.bound_to_key===true && /^[0-9a-f]{64}\$/.test(j.identity.compose_hash)" "JSON: ratls and identity"
+expect 0 "--ratls: the leaf alone" -- rt --ratls "$R/ok-leaf.pem"
+contains "signature NOT checked" "an unchecked signature is said"
+expect 0 "--ratls: the leaf with --ca" -- rt --ratls "$R/ok-leaf.pem" --ca "$R/ca.pem"
+contains "verified under the issuer" "checked under --ca"
+expect 2 "--ratls: a certificate valid only in 2000-2001" -- rt --ratls "$R/y2000-chain.pem"
+contains "expired at 2001-01-01T00:00:00Z" "the date is named"
+openssl x509 -in "$R/ok-leaf.pem" -outform DER -out "$T/leaf.der"
+node -e "const f='$T/leaf.der', b=require('fs').readFileSync(f); b[b.length-3]^=0x55; require('fs').writeFileSync('$T/flipped.der', b)"
+expect 2 "--ratls: the genuine certificate with its signature bytes flipped" -- rt --ratls "$T/flipped.der" --ca "$R/ca.pem"
+contains "signature does not verify under the issuer's key" "the signature is named"
+expect 0 "--ratls: a DER leaf alone (its quote's PEM chain is not taken for an issuer)" -- rt --ratls "$T/flipped.der"
+contains "signature NOT checked" "without the issuer the signature is said unchecked"
+expect 2 "--ratls: --ca that is not its issuer" -- rt --ratls "$T/leaf.der" --ca "$R/sim-root.der"
+expect 64 "--ca without --ratls" -- rt --attestation "$R/ok-leaf.pem" --ca "$R/ca.pem"
+expect 2 "--ratls: a pinned compose hash it does not have" -- rt --ratls "$R/ok-chain.pem" --expect-compose-hash $SIMC
+contains "--expect-compose-hash: the compose hash is" "named"
+
 # the fetch path against the local PCS look-alike
 "$PCS" "$D/tdx_quote_collateral.json" "$D/sgx_quote_collateral.json" > "$T/port" &
 server=$!

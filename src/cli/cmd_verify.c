@@ -199,9 +199,10 @@ int cmd_verify(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	size_t qlen;
-	uint8_t *quote = read_quote(argv[optind], &qlen);
+	int read_rc;
+	uint8_t *quote = read_quote(argv[optind], &qlen, &read_rc);
 	if (!quote)
-		return EXIT_NOINPUT;
+		return read_rc;
 	vouch_verdict *v = malloc(sizeof *v);
 	int rc = v ? verify_quote_bytes(&a, quote, qlen, v) : EXIT_UNAVAILABLE;
 	if (rc < 0) {

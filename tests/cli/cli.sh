@@ -47,6 +47,18 @@ contains "Failed to decode quote" "decoding error is reported"
 expect 0 "quote from stdin" -- sh -c "cat $D/tdx_quote | '$VOUCH' verify - --collateral $D/tdx_quote_collateral.json --now 1752919234"
 
 expect 66 "a missing quote file" -- "$VOUCH" verify "$T/nope" --no-collateral
+head -c 1001 "$D/tdx-quote.hex" > "$T/odd.hex"
+expect 2 "an odd-length hex quote is invalid input (2), not unreadable (66)" -- "$VOUCH" verify "$T/odd.hex" --no-collateral
+contains "not valid hex" "said"
+expect 2 "quote show: odd-length hex is invalid" -- "$VOUCH" quote show "$T/odd.hex"
+TDXQ="$D/tdx_quote --collateral $D/tdx_quote_collateral.json"
+expect 0 "--now with an RFC 3339 offset (+02:00)" -- "$VOUCH" verify $TDXQ --now 2025-07-19T12:00:34+02:00
+expect 2 "--now with an offset is applied: one second later the CRL has expired" -- "$VOUCH" verify $TDXQ --now 2025-07-19T12:00:35+02:00
+expect 0 "--now with a negative offset and fractional seconds" -- "$VOUCH" verify $TDXQ --now 2025-07-19T05:00:34.999-05:00
+expect 0 "--now with fractional seconds, Z" -- "$VOUCH" verify $TDXQ --now 2025-07-19T10:00:34.5Z
+for bad in 2025-07-19T12:00:34+2:00 2025-07-19T10:00:34.Z 2025-07-19T10:00:34+02:00x 2025-07-19T10:00:34+24:00; do
+  expect 64 "--now $bad is refused" -- "$VOUCH" verify $TDXQ --now $bad
+done
 expect 64 "a bad --now" -- "$VOUCH" verify $D/tdx_quote --no-collateral --now yesterday
 expect 64 "an unknown --accept status" -- "$VOUCH" verify $D/tdx_quote --no-collateral --accept Fine
 expect 64 "--collateral and --no-collateral together" -- "$VOUCH" verify $D/tdx_quote --no-collateral --collateral x

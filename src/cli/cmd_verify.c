@@ -119,6 +119,8 @@ static void print_human(const vouch_verdict *v, int rejected, unsigned accept)
 		}
 		print_hex("report_data", q->report_data, 64);
 	}
+	if (v->have_quote_id)
+		print_hex("quote_id", v->quote_id, 32);
 	if (v->collateral_expiry) {
 		char t[21];
 		vouch_time_format(t, v->collateral_expiry);

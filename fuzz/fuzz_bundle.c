@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static vouch_journal_verdict v;
-	vouch_journal_verify_opts o = {root, root_len, NULL, NULL, when, 0};
+	vouch_journal_verify_opts o = {.root_der = root, .root_der_len = root_len, .now = when};
 	vouch_journal_bundle_verify(&v, (const char *)data, size, &o);
 	free(vouch_journal_verdict_json(&v));
 	vouch_journal_verdict_free(&v);

@@ -162,6 +162,13 @@ typedef struct vouch_verdict {
 	uint16_t pcesvn;
 	int64_t collateral_expiry; /* earliest nextUpdate of the collateral used, 0 if none */
 	vouch_check checks[VOUCH_CHECK_COUNT];
+	/* A quote is not a unique byte string: ECDSA (r, s) and (r, n−s) both verify, and vouch accepts either on
+	 * the quote, the QE report and the TCB info / QE identity signatures, as Intel's libraries and dcap-qvl do;
+	 * the certification data around the signed part can differ too. Whoever deduplicates quotes must not key
+	 * on their bytes: quote_id = SHA-256 of the signed part (header ‖ [v5 descriptor] ‖ body) is the same
+	 * for every such variant. Set once the quote decodes (have_quote_id). */
+	int have_quote_id;
+	uint8_t quote_id[32];
 } vouch_verdict;
 
 #define VOUCH_ALLOW_DEBUG 0x1      /* accept a debug enclave or TD (never a debug QE) */
@@ -197,8 +204,8 @@ extern const uint8_t vouch_intel_root_sha256[32];
 uint64_t vouch_p256_verify_count(void);
 
 /* The verdict as one JSON object (malloc'd, NUL-terminated; free()). Fields: ok, error, error_code,
- * status, advisory_ids, tee, version, simulated, report_data, measurements, platform_status, qe_status,
- * ppid, fmspc, checks. NULL when out of memory. */
+ * status, advisory_ids, tee, version, simulated, quote_id, report_data, measurements, platform_status,
+ * qe_status, ppid, fmspc, checks. NULL when out of memory. */
 char *vouch_verdict_json(const vouch_verdict *v);
 
 #ifdef __cplusplus

@@ -70,6 +70,31 @@ void vouch_dstack_evidence_free(vouch_dstack_evidence *e);
  * certificate), VOUCH_E_REPORT_DATA (not bound to this key) or an attestation decoding error. */
 int vouch_ratls_evidence(vouch_dstack_evidence *out, const uint8_t *cert_der, size_t len, char *msg, size_t cap);
 
+/* The RA-TLS certificate itself, checked apart from its attestation. */
+enum {
+	VOUCH_RATLS_SIG_UNCHECKED = 0, /* not self-issued and no issuer certificate given: the signature is not checked */
+	VOUCH_RATLS_SIG_ISSUER = 1,    /* verified under the given issuer certificate's key */
+	VOUCH_RATLS_SIG_SELF = 2,      /* self-issued (issuer name = subject name), verified under its own key */
+};
+typedef struct vouch_ratls_cert {
+	int64_t not_before, not_after;
+	int self_issued;
+	int signature; /* VOUCH_RATLS_SIG_* */
+} vouch_ratls_cert;
+
+/* Checks an RA-TLS certificate (DER) as a certificate: it parses under libvouch's X.509 profile (v3, ECDSA
+ * P-256/SHA-256, no unknown critical extension, no extension present twice: RFC 5280 §4.2); now (Unix seconds)
+ * lies within its notBefore..notAfter; and its signature: under issuer_der's key when an issuer certificate is
+ * given (its subject must be the certificate's issuer name, it must be a CA valid at now), else under its own
+ * key when it is self-issued, else not at all (out->signature = VOUCH_RATLS_SIG_UNCHECKED: vouchd's RA-TLS
+ * certificates are signed by the app's CA, whose certificate comes in GetTlsKey's certificate_chain). Nothing
+ * ties the issuer certificate to a TEE: the attestation, not the signature, is what binds the key to the TEE.
+ * Fills *out as far as it got; returns 0, VOUCH_E_DER, VOUCH_E_CERT_PARSE, VOUCH_E_CERT_ALGORITHM,
+ * VOUCH_E_CERT_CRITICAL_EXT, VOUCH_E_CERT_NOT_YET_VALID, VOUCH_E_CERT_EXPIRED, VOUCH_E_CERT_UNKNOWN_ISSUER,
+ * VOUCH_E_CERT_LEAF_AS_CA or VOUCH_E_CERT_SIGNATURE, with a message. */
+int vouch_ratls_check_cert(vouch_ratls_cert *out, const uint8_t *der, size_t len, const uint8_t *issuer_der,
+			   size_t issuer_len, int64_t now, char *msg, size_t cap);
+
 /* Identity values (spec §13.1) decoded from the runtime events before the first system-ready (what follows is
  * the app's own; an identity event twice before it is an error). */
 typedef struct vouch_app_info {

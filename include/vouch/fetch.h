@@ -40,9 +40,15 @@ typedef enum vouch_fetch_source {
 } vouch_fetch_source;
 
 /* Obtains collateral for a binary quote. On success *out owns its data (vouch_collateral_src_free) and
- * *source says where it came from. Returns 0 or VOUCH_E_QUOTE_* / VOUCH_E_PCK_EXTENSION (the quote gives no
- * FMSPC), VOUCH_E_OFFLINE, VOUCH_E_FETCH / VOUCH_E_FETCH_HTTP / VOUCH_E_FETCH_FORMAT with a message that
- * names the URL. */
+ * *source says where it came from. Returns 0 or:
+ *   - before any request, when the quote gives no platform to fetch for: VOUCH_E_QUOTE_* (it does not decode
+ *     or carries no type-5 PCK chain), a PEM/DER/certificate error of that chain, or VOUCH_E_PCK_EXTENSION;
+ *   - VOUCH_E_OFFLINE, VOUCH_E_NOMEM;
+ *   - VOUCH_E_FETCH (no answer, a redirect off the server's scheme/host/port, more than 5 redirects),
+ *     VOUCH_E_FETCH_HTTP (a status other than 200) or VOUCH_E_FETCH_FORMAT (an answer that is not collateral:
+ *     an empty body, a CRL that does not parse, a TCB info / QE identity without its object or signature),
+ *     with a message that names the URL.
+ * Redirects are followed only to the same scheme, host and port as the URL requested. */
 int vouch_collateral_fetch(vouch_collateral_src *out, vouch_fetch_source *source, const uint8_t *quote, size_t len,
 			   const vouch_fetch_opts *opts, char *msg, size_t msg_cap);
 

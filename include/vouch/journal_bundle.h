@@ -17,10 +17,11 @@
  *   bundle            the document parses, in the form above
  *   quote             DCAP: signatures, chain to the root (Intel's, or --root: then "simulated"), collateral
  *   event_log         RTMR0–3 replay to the quote's; the app's identity (compose hash, …) decoded from RTMR3
- *   measurements      the compose hash and MRTD the verifier expects (skipped, and said, when none given)
+ *   measurements      the compose hash, app id and MRTD the verifier expects (skipped, and said, when none given)
  *   journal_event     RTMR3 measured the journal's creation: "vouch-journal" with payload id ‖ public key
- *   key_binding       id = SHA-256(tag ‖ key ‖ name); the quote's report data binds id, key and nonce in
- *                     vouchd's own report-data domain (include/vouch/journal.h), which no client can request
+ *   key_binding       the journal key and id the verifier expects (when given); id = SHA-256(tag ‖ key ‖ name);
+ *                     the quote's report data binds id, key and nonce in vouchd's own report-data domain
+ *                     (include/vouch/journal.h), which no client can request
  * Format /1 bundles are refused: their binding (SHA-512 report data) was one any app could request.
  *   checkpoint        signed by that key, for that journal
  *   inclusion         the entry's leaf is at leaf_index = seq in the checkpoint's tree
@@ -70,6 +71,10 @@ typedef struct vouch_journal_verify_opts {
 	const uint8_t *expect_mr_td;        /* 48 bytes, or NULL */
 	int64_t now;                        /* verification time, Unix seconds */
 	unsigned flags;                     /* VOUCH_ALLOW_* */
+	const uint8_t *expect_app_id;       /* expect_app_id_len bytes (dstack's: 20), or NULL */
+	size_t expect_app_id_len;
+	const uint8_t *expect_journal_key;  /* 33 bytes (compressed secp256k1), or NULL: checked at key_binding */
+	const uint8_t *expect_journal_id;   /* 32 bytes, or NULL: checked at key_binding */
 } vouch_journal_verify_opts;
 
 typedef struct vouch_journal_verdict {
@@ -86,6 +91,9 @@ typedef struct vouch_journal_verdict {
 	char tcb_status[40];
 	uint8_t compose_hash[32], mr_td[48];
 	int have_compose_hash, have_mr_td;
+	uint8_t app_id[32];           /* from the event log, app_id_len bytes (0: none) */
+	size_t app_id_len;
+	uint8_t rtmr[4][48];          /* the verified quote's, when have_mr_td */
 	char *entry_json;  /* the entry as given (malloc'd; for display) */
 } vouch_journal_verdict;
 

@@ -64,9 +64,10 @@ int cmd_collateral(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	size_t n;
-	uint8_t *quote = read_quote(argv[optind], &n);
+	int read_rc;
+	uint8_t *quote = read_quote(argv[optind], &n, &read_rc);
 	if (!quote)
-		return EXIT_NOINPUT;
+		return read_rc;
 	if (no_cache)
 		a.fetch.cache_dir = "";
 	vouch_collateral_src src;

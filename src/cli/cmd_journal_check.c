@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "journal_cli.h"
 #include "journal_json.h"
+#include "pins.h"
 #include "rpc.h"
 #include "vouch/err.h"
 #include "vouch/journal_bundle.h"
@@ -24,43 +25,65 @@ static void verify_usage(FILE *f)
 		"usage: vouch journal verify BUNDLE [options]\n"
 		"  checks a proof bundle offline, step by step: the quote (DCAP, with the bundle's collateral),\n"
 		"  the event log, the measurements you expect, the journal's creation event, the key binding,\n"
-		"  the checkpoint signature, the inclusion proof, the entry\n"
-		"  --expect-compose-hash H   the app's compose hash (64 hex) you trust\n"
-		"  --expect-mrtd M           the TD's MRTD (96 hex) you trust\n"
-		"  --root DER                trust this root instead of Intel's (the verdict says simulated)\n"
-		"  --now TIME                verification time (default the clock; a bundle whose collateral has\n"
-		"                            expired verifies at an earlier time, e.g. its exported_ms)\n"
-		"  --allow-debug             accept a debug TD (never for production)\n"
-		"  --json                    the verdict as JSON, every step with its result\n"
-		"exit: 0 verified, 2 not verified, 64 usage, 66 unreadable\n");
+		"  the checkpoint signature, the inclusion proof, the entry; prints the identity it verified\n"
+		PIN_USAGE
+		"  --expect-journal-key HEX   the journal's public key you know (33 bytes, compressed secp256k1)\n"
+		"  --expect-journal-id HEX    the journal's id you know (32 bytes)\n"
+		"  --root DER                 trust this root instead of Intel's (the verdict says simulated)\n"
+		"  --now TIME                 verification time (default the clock; a bundle whose collateral has\n"
+		"                             expired verifies at an earlier time, e.g. its exported_ms)\n"
+		"  --allow-debug              accept a debug TD (never for production)\n"
+		"  --json                     the verdict as JSON, every step with its result, and \"identity\"\n"
+		"exit: 0 verified, 2 not verified (a pin that does not match included), 64 usage, 66 unreadable\n");
+}
+
+/* The identity the bundle's verified quote and event log establish. */
+static void journal_identity(struct identity *id, const vouch_journal_verdict *v)
+{
+	memset(id, 0, sizeof *id);
+	id->app_id_len = v->app_id_len;
+	memcpy(id->app_id, v->app_id, v->app_id_len);
+	id->compose_hash_len = v->have_compose_hash ? 32 : 0;
+	memcpy(id->compose_hash, v->compose_hash, 32);
+	memcpy(id->mr_td, v->mr_td, 48);
+	memcpy(id->rtmr, v->rtmr, sizeof id->rtmr);
 }
 
 int cmd_journal_verify(int argc, char **argv)
 {
+	enum { O_KEY = 256, O_ID };
 	static const struct option opts[] = {
-		{"expect-compose-hash", required_argument, 0, 'c'}, {"expect-mrtd", required_argument, 0, 'm'},
+		PIN_OPTIONS,
+		{"expect-journal-key", required_argument, 0, O_KEY}, {"expect-journal-id", required_argument, 0, O_ID},
 		{"root", required_argument, 0, 'r'}, {"now", required_argument, 0, 'n'},
 		{"allow-debug", no_argument, 0, 'd'}, {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0}};
-	uint8_t compose[32], mrtd[48];
+	uint8_t jkey[33], jid[32];
+	struct pins pins;
+	memset(&pins, 0, sizeof pins);
 	vouch_journal_verify_opts o = {.now = (int64_t)time(NULL)};
 	const char *root = NULL;
 	int json = 0, c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int taken = pin_option(&pins, c, optarg, "journal verify");
+		if (taken < 0)
+			return EXIT_USAGE;
+		if (taken)
+			continue;
 		switch (c) {
-		case 'c':
-			if (!vouch_hex_decode_exact(compose, 32, optarg)) {
-				errorf("journal verify", "--expect-compose-hash: 64 hex digits expected");
+		case O_KEY:
+			if (!vouch_hex_decode_exact(jkey, 33, optarg) || (jkey[0] != 2 && jkey[0] != 3)) {
+				errorf("journal verify", "--expect-journal-key: 66 hex digits of a compressed key (02/03…) expected");
 				return EXIT_USAGE;
 			}
-			o.expect_compose_hash = compose;
+			o.expect_journal_key = jkey;
 			break;
-		case 'm':
-			if (!vouch_hex_decode_exact(mrtd, 48, optarg)) {
-				errorf("journal verify", "--expect-mrtd: 96 hex digits expected");
+		case O_ID:
+			if (!vouch_hex_decode_exact(jid, 32, optarg)) {
+				errorf("journal verify", "--expect-journal-id: 64 hex digits expected");
 				return EXIT_USAGE;
 			}
-			o.expect_mr_td = mrtd;
+			o.expect_journal_id = jid;
 			break;
 		case 'r': root = optarg; break;
 		case 'n':
@@ -79,6 +102,10 @@ int cmd_journal_verify(int argc, char **argv)
 		verify_usage(stderr);
 		return EXIT_USAGE;
 	}
+	o.expect_compose_hash = pins.compose_hash;
+	o.expect_mr_td = pins.mr_td;
+	o.expect_app_id = pins.app_id;
+	o.expect_app_id_len = pins.app_id_len;
 	size_t len, rlen;
 	uint8_t *text = read_file(argv[optind], VOUCH_JOURNAL_BUNDLE_MAX, &len), *root_der = NULL;
 	if (!text || (root && !(root_der = read_file(root, 1u << 20, &rlen)))) {
@@ -91,8 +118,12 @@ int cmd_journal_verify(int argc, char **argv)
 	if (!v)
 		return EXIT_INVALID;
 	vouch_journal_bundle_verify(v, (const char *)text, len, &o);
+	struct identity id;
+	journal_identity(&id, v);
 	if (json) {
 		char *s = vouch_journal_verdict_json(v);
+		if (s && v->have_mr_td)
+			s = identity_add_json(s, &id, &pins);
 		if (s)
 			puts(s);
 		free(s);
@@ -108,6 +139,8 @@ int cmd_journal_verify(int argc, char **argv)
 		for (int i = 0; i < VOUCH_JSTEP_COUNT; i++)
 			printf("  %s %-14s %s\n", mark[v->steps[i].state], v->steps[i].name,
 			       v->steps[i].state == VOUCH_JSTEP_NOT_RUN ? "(not run)" : v->steps[i].note);
+		if (v->have_mr_td)
+			identity_print(&id, &pins, 14);
 		if (v->ok && v->entry_json)
 			printf("  entry          %s\n", v->entry_json);
 	}

@@ -116,9 +116,10 @@ int cmd_quote(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	size_t n;
-	uint8_t *buf = read_quote(argv[optind], &n);
+	int read_rc;
+	uint8_t *buf = read_quote(argv[optind], &n, &read_rc);
 	if (!buf)
-		return EXIT_NOINPUT;
+		return read_rc;
 	vouch_quote q;
 	int err = vouch_quote_parse(&q, buf, n);
 	if (err) {

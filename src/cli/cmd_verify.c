@@ -40,7 +40,13 @@ static void usage(FILE *f)
 		"  --attestation FILE    a dstack GetQuote or Attest JSON response, or raw Attest bytes:\n"
 		"                        verify the quote and replay the event log; dstack-verifier's shape\n"
 		"  --ratls CERT          an RA-TLS certificate (PEM or DER): its attestation extension, bound to\n"
-		"                        the certificate's key (SHA-512(\"ratls-cert:\" || SPKI)), verified as above\n"
+		"                        the certificate's key (SHA-512(\"ratls-cert:\" || SPKI)), verified as above;\n"
+		"                        the certificate must be valid at --now, carry no extension twice, and its\n"
+		"                        signature verify under its issuer (--ca, or the next certificate of a PEM\n"
+		"                        chain) or its own key when self-issued (else: said not checked)\n"
+		"  --ca CERT             the issuer of the --ratls certificate (vouchd's app CA)\n"
+		"pins (--attestation, --ratls; a bare TDX quote takes --expect-mrtd only):\n"
+		PIN_USAGE
 		"\n"
 		"exit: 0 verified, 1 rejected by --accept, 2 invalid, 64 usage, 66 unreadable, 69 no collateral\n");
 }
@@ -113,6 +119,8 @@ static void print_human(const vouch_verdict *v, int rejected, unsigned accept)
 		}
 		print_hex("report_data", q->report_data, 64);
 	}
+	if (v->have_quote_id)
+		print_hex("quote_id", v->quote_id, 32);
 	if (v->collateral_expiry) {
 		char t[21];
 		vouch_time_format(t, v->collateral_expiry);
@@ -135,12 +143,13 @@ static void print_human(const vouch_verdict *v, int rejected, unsigned accept)
 
 int cmd_verify(int argc, char **argv)
 {
-	enum { O_NOCOLL = 256, O_ACCEPT, O_SVC, O_JSON, O_ATT, O_RATLS };
+	enum { O_NOCOLL = 256, O_ACCEPT, O_SVC, O_JSON, O_ATT, O_RATLS, O_CA };
 	static const struct option opts[] = {
 		VERIFY_QUOTE_OPTIONS,
 		{"no-collateral", no_argument, 0, O_NOCOLL},  {"accept", required_argument, 0, O_ACCEPT},
 		{"allow-service-td", no_argument, 0, O_SVC},  {"json", no_argument, 0, O_JSON},
 		{"attestation", required_argument, 0, O_ATT}, {"ratls", required_argument, 0, O_RATLS},
+		{"ca", required_argument, 0, O_CA},           PIN_OPTIONS,
 		{"help", no_argument, 0, 'h'},                {0},
 	};
 	struct verify_args a;
@@ -165,12 +174,17 @@ int cmd_verify(int argc, char **argv)
 		case O_JSON: a.json = 1; break;
 		case O_ATT: a.attestation = optarg; break;
 		case O_RATLS: a.ratls = optarg; break;
+		case O_CA: a.ca = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (verify_options_check(&a, "verify"))
 		return EXIT_USAGE;
+	if (a.ca && !a.ratls) {
+		errorf("verify", "--ca is the issuer of a --ratls certificate");
+		return EXIT_USAGE;
+	}
 	if (a.attestation || a.ratls) {
 		if (optind != argc) {
 			usage(stderr);
@@ -182,13 +196,30 @@ int cmd_verify(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (a.pins.compose_hash || a.pins.app_id) {
+		errorf("verify", "a quote alone names no app: --expect-compose-hash and --expect-app-id need --attestation or --ratls");
+		return EXIT_USAGE;
+	}
 	size_t qlen;
-	uint8_t *quote = read_quote(argv[optind], &qlen);
+	int read_rc;
+	uint8_t *quote = read_quote(argv[optind], &qlen, &read_rc);
 	if (!quote)
-		return EXIT_NOINPUT;
+		return read_rc;
 	vouch_verdict *v = malloc(sizeof *v);
 	int rc = v ? verify_quote_bytes(&a, quote, qlen, v) : EXIT_UNAVAILABLE;
 	if (rc < 0) {
+		/* --expect-mrtd on a bare quote: a TDX quote's MRTD */
+		if (v->ok && a.pins.mr_td) {
+			struct identity id = {0};
+			if (v->quote.td.mr_td)
+				memcpy(id.mr_td, v->quote.td.mr_td, 48);
+			char m[200];
+			if (!v->quote.td.mr_td || pins_check(&a.pins, &id, m, sizeof m)) {
+				v->ok = 0;
+				v->err = VOUCH_E_JOURNAL_EXPECT;
+				snprintf(v->error, sizeof v->error, "%s", v->quote.td.mr_td ? m : "--expect-mrtd: not a TDX quote");
+			}
+		}
 		int rejected = v->ok && a.have_accept && !(a.accept & (1u << v->status.status));
 		if (a.json) {
 			char *s = vouch_verdict_json(v);

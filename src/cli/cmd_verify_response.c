@@ -27,6 +27,7 @@ static void usage(FILE *f)
 		"  --report F      GET /v1/attestation/report (same signing_algo)\n"
 		"  --nonce HEX     the nonce you sent for the report (64 hex): it must be the one bound\n"
 		"  --tls-fingerprint HEX  SHA-256 of the server certificate's SPKI you connected to (report v2)\n"
+		PIN_USAGE
 		"  and the quote options of vouch verify: --collateral F | --pccs URL | --cache-dir D | --offline,\n"
 		"  --root DER, --now TIME, --allow-debug, --json\n"
 		"exit: 0 verified, 2 not verified, 64 usage, 66 unreadable, 69 no collateral\n");
@@ -36,7 +37,8 @@ static void usage(FILE *f)
 /* The quote step: the report's evidence parsed and verified as vouch verify --attestation does; rd gets the
  * verified quote's report data (the verdict points into the evidence, freed here). Returns 0 when it ran (its
  * verdict recorded in c), or an exit code when it could not (no collateral, ...). */
-static int check_quote(vouch_receipt_check *c, const struct verify_args *a, vouch_verdict *v, uint8_t rd[64])
+static int check_quote(vouch_receipt_check *c, const struct verify_args *a, vouch_verdict *v, uint8_t rd[64],
+		       struct identity *id, int *have_id)
 {
 	vouch_dstack_evidence ev;
 	char msg[256];
@@ -48,13 +50,20 @@ static int check_quote(vouch_receipt_check *c, const struct verify_args *a, vouc
 	}
 	vouch_dstack_result *dr = malloc(sizeof *dr);
 	int e = dr ? verify_evidence(a, &ev, dr, v) : EXIT_UNAVAILABLE;
-	if (e == -1 && dr->is_valid)
+	char pin_msg[320] = "";
+	if (e == -1 && dr->is_valid) {
 		memcpy(rd, v->quote.td.report_data, 64);
+		identity_from_dstack(id, dr, v);
+		*have_id = 1;
+		/* which app made the quote: the pins, or the output says any is accepted */
+		if (pins_check(&a->pins, id, pin_msg, sizeof pin_msg))
+			dr->is_valid = 0;
+	}
 	if (e == -1)
 		vouch_receipt_check_quote(c, dr->is_valid, dr->is_valid ? (v->simulated ? "simulated TDX quote verified, "
 											    "event log replayed"
 											  : "TDX quote verified, event log replayed")
-									: dr->reason);
+							 : *pin_msg ? pin_msg : dr->reason);
 	free(dr);
 	vouch_dstack_evidence_free(&ev);
 	return e == -1 ? 0 : e;
@@ -69,7 +78,7 @@ int cmd_verify_response(int argc, char **argv)
 		{"signature", required_argument, 0, O_SIG}, {"report", required_argument, 0, O_REP},
 		{"nonce", required_argument, 0, O_NONCE},  {"tls-fingerprint", required_argument, 0, O_FP},
 		{"json", no_argument, 0, O_JSON},          {"help", no_argument, 0, 'h'},
-		{0}};
+		PIN_OPTIONS,                               {0}};
 	const char *req = NULL, *resp = NULL, *sigf = NULL, *repf = NULL, *nonce = NULL, *fp = NULL;
 	struct verify_args a;
 	memset(&a, 0, sizeof a);
@@ -121,7 +130,9 @@ int cmd_verify_response(int argc, char **argv)
 	int ok = v && !vouch_receipt_check_documents(&r, doc[0], n[0], doc[1], n[1], (const char *)doc[2], n[2],
 						     (const char *)doc[3], n[3]);
 	uint8_t rd[64];
-	if (ok && !(rc = check_quote(&r, &a, v, rd)))
+	struct identity id;
+	int have_id = 0;
+	if (ok && !(rc = check_quote(&r, &a, v, rd, &id, &have_id)))
 		ok = r.state[VOUCH_RECEIPT_QUOTE] == 1 &&
 		     !vouch_receipt_check_binding(&r, rd, nonce ? nonce_b : NULL, fp ? fp_b : NULL);
 	for (int i = 0; i < 4; i++)
@@ -140,6 +151,8 @@ int cmd_verify_response(int argc, char **argv)
 		if (!ok && r.failed >= 0)
 			json_object_set_new(o, "failed_step", json_string(vouch_receipt_step_name(r.failed)));
 		json_object_set_new(o, "steps", steps);
+		if (have_id)
+			json_object_set_new(o, "identity", identity_json(&id, &a.pins));
 		char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		puts(s);
 		free(s);
@@ -152,6 +165,10 @@ int cmd_verify_response(int argc, char **argv)
 		for (int i = 0; i < VOUCH_RECEIPT_STEPS; i++)
 			printf("  %s %-12s %s\n", mark[r.state[i]], vouch_receipt_step_name(i),
 			       r.state[i] ? r.detail[i] : "(not run)");
+		if (have_id) {
+			printf("  the app whose quote it is:\n");
+			identity_print(&id, &a.pins, 14);
+		}
 	}
 	vouch_receipt_check_free(&r);
 	free(v);

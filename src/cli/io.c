@@ -32,16 +32,20 @@ uint8_t *read_file(const char *path, size_t max, size_t *len)
 	return err ? NULL : buf;
 }
 
-uint8_t *read_quote(const char *path, size_t *len)
+uint8_t *read_quote(const char *path, size_t *len, int *rc)
 {
 	uint8_t *q = read_file(path, 2 * VOUCH_QUOTE_MAX_SIZE + 16, len);
+	*rc = EXIT_NOINPUT;
 	if (!q)
 		return NULL;
 	if (vouch_quote_unhex(q, *len, len) != 0) {
-		fprintf(stderr, "vouch: %s looks like hex but is not valid hex\n", path);
+		/* readable, but not a quote: invalid input (2), not unreadable (66) */
+		fprintf(stderr, "vouch: %s looks like hex but is not valid hex (odd length or a non-hex character)\n", path);
+		*rc = EXIT_INVALID;
 		free(q);
 		return NULL;
 	}
+	*rc = 0;
 	return q;
 }
 
@@ -61,6 +65,41 @@ int write_file(const char *path, const void *p, size_t len)
 	return 0;
 }
 
+/* RFC 3339 with a numeric offset and/or fractional seconds: "2025-07-19T12:00:34.5+02:00". The fraction is
+ * dropped (the verification time is whole seconds, rounded toward the past). */
+static int parse_rfc3339_offset(const char *s, int64_t *out)
+{
+	int y, mo, d, h, mi, sec, n = 0;
+	if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+		return -1;
+	const char *p = s + n;
+	if (*p == '.') {
+		if (!(p[1] >= '0' && p[1] <= '9'))
+			return -1;
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	}
+	long off = 0;
+	if ((*p == 'Z' || *p == 'z') && !p[1]) {
+		off = 0;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		int oh, om, m = 0;
+		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &m) != 2 || m != 5 || oh > 23 || om > 59)
+			return -1;
+		off = (*p == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
+	} else {
+		return -1;
+	}
+	char z[21];
+	snprintf(z, sizeof z, "%.19sZ", s);
+	z[10] = 'T';
+	int64_t t;
+	if (vouch_time_parse(&t, z, 20) != 0)
+		return -1;
+	*out = t - off;
+	return 0;
+}
+
 int parse_now(const char *s, int64_t *out)
 {
 	char *end;
@@ -70,5 +109,7 @@ int parse_now(const char *s, int64_t *out)
 		*out = v;
 		return 0;
 	}
-	return vouch_time_parse(out, s, strlen(s)) == 0 ? 0 : -1;
+	if (vouch_time_parse(out, s, strlen(s)) == 0)
+		return 0;
+	return parse_rfc3339_offset(s, out);
 }

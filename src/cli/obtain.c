@@ -23,7 +23,7 @@ int verify_option(struct verify_args *a, int opt, const char *arg, const char *v
 			return -1;
 		}
 		return 1;
-	default: return 0;
+	default: return pin_option(&a->pins, opt, arg, verb);
 	}
 }
 
@@ -35,6 +35,16 @@ int verify_options_check(const struct verify_args *a, const char *verb)
 		return EXIT_USAGE;
 	}
 	return 0;
+}
+
+/* The fetcher's errors that come before any request (vouch/fetch.h): the quote does not decode, or its PCK
+ * chain gives no FMSPC. Every other failure is collateral asked for and not had (exit 69): a server that
+ * answers garbage must never turn into "verified without collateral". */
+static int quote_names_no_platform(int err)
+{
+	return (err <= VOUCH_E_QUOTE_TRUNCATED && err > VOUCH_E_DER) || /* quote decoding, header policy */
+	       (err <= VOUCH_E_DER && err > VOUCH_E_COLLATERAL) ||       /* the quote's PCK chain, SGX extension */
+	       err == VOUCH_E_PEM || err == VOUCH_E_BASE64;
 }
 
 int obtain_collateral(const struct verify_args *a, const uint8_t *quote, size_t len, vouch_collateral_src *out, int *none)
@@ -70,7 +80,7 @@ int obtain_collateral(const struct verify_args *a, const uint8_t *quote, size_t 
 	o.now = a->now;
 	vouch_fetch_source src;
 	int err = vouch_collateral_fetch(out, &src, quote, len, &o, msg, sizeof msg);
-	if (err && err != VOUCH_E_OFFLINE && err != VOUCH_E_NOMEM && (err > VOUCH_E_FETCH || err < VOUCH_E_FETCH_FORMAT))
+	if (err && quote_names_no_platform(err))
 		return -2; /* the quote gives no platform to fetch for: let verification report why */
 	if (err) {
 		errorf("verify", "collateral: %s", msg);
@@ -81,6 +91,15 @@ int obtain_collateral(const struct verify_args *a, const uint8_t *quote, size_t 
 		fprintf(stderr, "vouch: note: --offline: using expired cached collateral\n");
 	if (src == VOUCH_FETCH_NETWORK_UNCACHED)
 		fprintf(stderr, "vouch: note: collateral fetched but the cache in %s could not be written\n", o.cache_dir);
+	return -1;
+}
+
+int collateral_was_had(int obtained, int verified)
+{
+	if (obtained == -2 && verified) { /* cannot happen (what stops the fetch stops verification): never pass */
+		errorf("verify", "no collateral could be fetched for this quote");
+		return EXIT_UNAVAILABLE;
+	}
 	return -1;
 }
 
@@ -105,12 +124,7 @@ int verify_quote_bytes(const struct verify_args *a, const uint8_t *quote, size_t
 	}
 	/* rc == -2: the quote does not decode; verify without collateral so the verdict names the decoding error */
 	vouch_verify_with(v, &o, rc == -2 || none ? NULL : &src, quote, len, a->now);
-	if (rc == -2 && v->ok) { /* cannot happen (what stops the fetch stops verification), but never pass silently */
-		errorf("verify", "no collateral could be fetched for this quote");
-		rc = EXIT_UNAVAILABLE;
-	} else {
-		rc = -1;
-	}
+	rc = collateral_was_had(rc, v->ok);
 	vouch_collateral_src_free(&src);
 	free(root);
 	return rc;

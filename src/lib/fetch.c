@@ -43,27 +43,83 @@ static void response_free(response *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* scheme, host and port of a URL (the port defaulted from the scheme), as "scheme://host:port"; 0 or -1. */
+static int url_origin(const char *url, char *out, size_t cap)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	int ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		 curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		 curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+		 curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK;
+	if (ok)
+		snprintf(out, cap, "%s://%s:%s", scheme, host, port);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return ok ? 0 : -1;
+}
+
+/* GET url, following at most 5 redirects, and only those that stay on the URL's own scheme, host and port:
+ * the collateral comes from the server the user configured (a PCCS that redirects elsewhere is refused, so a
+ * compromised or misconfigured one cannot hand the fetch to a host nobody chose). */
 static int http_get(response *r, const char *url, long timeout_s, char *msg, size_t cap)
 {
 	memset(r, 0, sizeof *r);
+	char origin[1024], next_origin[1024], *next = NULL;
+	if (url_origin(url, origin, sizeof origin)) {
+		msgf(msg, cap, "GET %s: not a URL", url);
+		return VOUCH_E_FETCH;
+	}
 	CURL *c = curl_easy_init();
 	if (!c) {
 		msgf(msg, cap, "cannot start libcurl");
 		return VOUCH_E_FETCH;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->headers);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "vouch/0.1");
-	CURLcode rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	CURLcode rc = CURLE_OK;
+	int err = 0;
+	for (int hop = 0;; hop++) {
+		curl_easy_setopt(c, CURLOPT_URL, next ? next : url);
+		rc = curl_easy_perform(c);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+		char *loc = NULL;
+		if (rc != CURLE_OK || r->status < 300 || r->status > 399 ||
+		    curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || !loc)
+			break;
+		if (hop == 5) {
+			msgf(msg, cap, "GET %s: more than 5 redirects", url);
+			err = VOUCH_E_FETCH;
+			break;
+		}
+		if (url_origin(loc, next_origin, sizeof next_origin) || strcmp(origin, next_origin) != 0) {
+			msgf(msg, cap, "GET %s: redirect to %.200s refused: collateral is fetched only from %s", url, loc, origin);
+			err = VOUCH_E_FETCH;
+			break;
+		}
+		free(next);
+		if (!(next = strdup(loc))) {
+			err = VOUCH_E_NOMEM;
+			break;
+		}
+		vouch_buf_free(&r->body.b);
+		vouch_buf_free(&r->headers.b);
+		r->body.overflow = r->headers.overflow = 0;
+	}
+	free(next);
 	curl_easy_cleanup(c);
+	if (err) {
+		response_free(r);
+		return err;
+	}
 	if (rc != CURLE_OK) {
 		msgf(msg, cap, "GET %s: %s", url, r->body.overflow ? "response larger than 4 MiB" : curl_easy_strerror(rc));
 		response_free(r);
@@ -120,16 +176,18 @@ static char *header(const response *r, const char *name)
 	return out;
 }
 
-/* A CRL body: DER, or DER as hex text (PCCS answers rootcacrl in hex). Decoded in place. */
+/* A CRL body: DER, or DER as hex text (PCCS answers rootcacrl in hex), decoded in place; it must parse as a
+ * CRL, so that a server answering 200 with an empty or foreign body is a fetch failure, not collateral. */
 static int crl_body(vouch_buf *b)
 {
 	size_t n;
-	if (b->len && (uint8_t)b->p[0] == 0x30)
-		return 0;
-	if (vouch_hex_decode((uint8_t *)b->p, b->len, &n, b->p, b->len))
-		return VOUCH_E_FETCH_FORMAT;
-	b->len = n;
-	return 0;
+	if (b->len && (uint8_t)b->p[0] != 0x30) {
+		if (vouch_hex_decode((uint8_t *)b->p, b->len, &n, b->p, b->len))
+			return VOUCH_E_FETCH_FORMAT;
+		b->len = n;
+	}
+	crl parsed;
+	return b->len && crl_parse(&parsed, (const uint8_t *)b->p, b->len) == 0 ? 0 : VOUCH_E_FETCH_FORMAT;
 }
 
 /* {"<key>":{…},"signature":"<hex>"}: the object's exact text and the signature. */
@@ -359,10 +417,11 @@ int vouch_collateral_fetch(vouch_collateral_src *out, vouch_fetch_source *source
 	if ((err = fetch_all(&json, base, intel, tdx, fmspc, ca, o->timeout_s > 0 ? o->timeout_s : 30, msg, cap)))
 		return err;
 	char m[128];
-	if ((err = vouch_collateral_parse_json(out, json, strlen(json), m, sizeof m))) {
+	if (vouch_collateral_parse_json(out, json, strlen(json), m, sizeof m)) {
+		/* what the server sent is not collateral: a fetch failure, never "no collateral needed" */
 		msgf(msg, cap, "fetched collateral: %s", m);
 		free(json);
-		return err;
+		return VOUCH_E_FETCH_FORMAT;
 	}
 	/* A cache that cannot be written costs a refetch next time, not the verification: reported, not fatal. */
 	*source = path[0] && cache_write(o->cache_dir, path, json) != 0 ? VOUCH_FETCH_NETWORK_UNCACHED : VOUCH_FETCH_NETWORK;

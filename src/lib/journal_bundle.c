@@ -204,12 +204,16 @@ static int attestation(vouch_journal_verdict *v, struct parts *p, const vouch_jo
 		pass(v, VOUCH_JSTEP_QUOTE, "%s TDX quote, TCB %s%s", v->simulated ? "simulated" : "Intel-signed", v->tcb_status,
 		     v->simulated ? " (the root is not Intel's)" : "");
 		memcpy(v->mr_td, qv->quote.td.mr_td, 48);
+		for (int i = 0; i < 4; i++)
+			memcpy(v->rtmr[i], qv->quote.td.rtmr[i], 48);
 		memcpy(p->report_data, qv->quote.td.report_data, 64);
 		v->have_mr_td = 1;
 		if (r->app.compose_hash_len == 32) {
 			memcpy(v->compose_hash, r->app.compose_hash, 32);
 			v->have_compose_hash = 1;
 		}
+		v->app_id_len = r->app.app_id_len;
+		memcpy(v->app_id, r->app.app_id, v->app_id_len);
 		if (!r->event_log_verified)
 			e = fail(v, VOUCH_JSTEP_EVENT_LOG, VOUCH_E_RTMR_MISMATCH, "%s", r->reason);
 		else
@@ -226,21 +230,26 @@ static int attestation(vouch_journal_verdict *v, struct parts *p, const vouch_jo
 		return fail(v, VOUCH_JSTEP_MEASUREMENTS, VOUCH_E_JOURNAL_EXPECT, "compose hash is %s, not the one expected",
 			    v->have_compose_hash ? h : "absent");
 	}
+	if (o->expect_app_id && (v->app_id_len != o->expect_app_id_len || !ct_eq(o->expect_app_id, v->app_id, v->app_id_len))) {
+		vouch_hex_encode(h, v->app_id, v->app_id_len);
+		return fail(v, VOUCH_JSTEP_MEASUREMENTS, VOUCH_E_JOURNAL_EXPECT, "app id is %s, not the one expected",
+			    v->app_id_len ? h : "absent");
+	}
 	if (o->expect_mr_td && !ct_eq(o->expect_mr_td, v->mr_td, 48)) {
 		vouch_hex_encode(h, v->mr_td, 48);
 		return fail(v, VOUCH_JSTEP_MEASUREMENTS, VOUCH_E_JOURNAL_EXPECT, "MRTD is %s, not the one expected", h);
 	}
-	if (!o->expect_compose_hash && !o->expect_mr_td) {
+	if (!o->expect_compose_hash && !o->expect_mr_td && !o->expect_app_id) {
 		v->steps[VOUCH_JSTEP_MEASUREMENTS].state = VOUCH_JSTEP_SKIPPED;
 		snprintf(v->steps[VOUCH_JSTEP_MEASUREMENTS].note, sizeof v->steps[0].note,
-			 "no expected compose hash or MRTD given: any code in this TEE is accepted");
+			 "no expected compose hash, app id or MRTD given: any code in this TEE is accepted");
 		return 0;
 	}
-	return pass(v, VOUCH_JSTEP_MEASUREMENTS, "%s%s%s", o->expect_compose_hash ? "compose hash" : "",
-		    o->expect_compose_hash && o->expect_mr_td ? " and " : "", o->expect_mr_td ? "MRTD" : "");
+	return pass(v, VOUCH_JSTEP_MEASUREMENTS, "%s%s%s%s", o->expect_compose_hash ? "compose hash " : "",
+		    o->expect_app_id ? "app id " : "", o->expect_mr_td ? "MRTD " : "", "as expected");
 }
 
-static int journal_steps(vouch_journal_verdict *v, struct parts *p)
+static int journal_steps(vouch_journal_verdict *v, struct parts *p, const vouch_journal_verify_opts *o)
 {
 	const vouch_journal_info *j = &v->journal;
 	/* RTMR3 measured this journal's creation */
@@ -258,7 +267,11 @@ static int journal_steps(vouch_journal_verdict *v, struct parts *p)
 		return fail(v, VOUCH_JSTEP_JOURNAL_EVENT, VOUCH_E_JOURNAL_BINDING,
 			    "the event log has no \"%s\" event for this journal's id and key", VOUCH_JOURNAL_EVENT);
 	pass(v, VOUCH_JSTEP_JOURNAL_EVENT, "RTMR3 measured the creation of journal %s", j->name);
-	/* the key: named by the id, bound by the quote */
+	/* the key: the one the verifier knows (when given), named by the id, bound by the quote */
+	if (o->expect_journal_key && !ct_eq(o->expect_journal_key, j->public_key, 33))
+		return fail(v, VOUCH_JSTEP_KEY_BINDING, VOUCH_E_JOURNAL_EXPECT, "the journal key is not the one expected");
+	if (o->expect_journal_id && !ct_eq(o->expect_journal_id, j->id, 32))
+		return fail(v, VOUCH_JSTEP_KEY_BINDING, VOUCH_E_JOURNAL_EXPECT, "the journal id is not the one expected");
 	uint8_t id[32], bound[64];
 	vouch_journal_id(id, j->public_key, j->name, strlen(j->name));
 	if (!ct_eq(id, j->id, 32))
@@ -304,7 +317,7 @@ int vouch_journal_bundle_verify(vouch_journal_verdict *v, const char *text, size
 	if (!e)
 		e = attestation(v, p, o);
 	if (!e)
-		e = journal_steps(v, p);
+		e = journal_steps(v, p, o);
 	v->ok = !e;
 	if (p->have_ev)
 		vouch_dstack_evidence_free(&p->ev);

@@ -159,6 +159,8 @@ char *vouch_verdict_json(const vouch_verdict *v)
 		json_object_set_new(o, "tee", json_string(q->tee_type == VOUCH_TEE_TDX ? "tdx" : "sgx"));
 		json_object_set_new(o, "version", json_integer(q->version));
 		json_object_set_new(o, "body", json_string(vouch_body_name(q->body_type)));
+		if (v->have_quote_id)
+			json_object_set_new(o, "quote_id", json_hex(v->quote_id, 32));
 		json_object_set_new(o, "report_data", json_hex(q->report_data, 64));
 		json_object_set_new(o, "measurements", measurements(q));
 	}

@@ -100,6 +100,8 @@ static int step_quote(vctx *x, const uint8_t *quote, size_t len)
 		return fail(x, VOUCH_CHECK_QUOTE_DECODE, err, "%s", vouch_strerror(err));
 	pass(x, VOUCH_CHECK_QUOTE_DECODE,
 	     "layout and lengths; beyond dcap-qvl: v5 body size and type, outer certification type 6, exact lengths");
+	sha256(x->v->quote_id, q->signed_data, q->signed_len); /* the same for (r, s) and (r, n-s): dcap.h */
+	x->v->have_quote_id = 1;
 	if (!ct_eq(q->qe_vendor_id, INTEL_QE_VENDOR_ID, 16))
 		return fail(x, VOUCH_CHECK_QUOTE_HEADER, VOUCH_E_QUOTE_QE_VENDOR, "Unknown QE vendor ID");
 	if (q->tee_type == VOUCH_TEE_SGX && q->version != 3)

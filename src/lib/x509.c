@@ -146,6 +146,22 @@ static int parse_eku(cert *c, span v)
 	return 0;
 }
 
+/* 1 when an extension before `id` (which points into seq, the Extensions content) has the same OID. The
+ * extensions were read once already up to id, so they parse. */
+static int ext_seen_before(span seq, span id)
+{
+	rd s = rd_init(seq.p, seq.len);
+	while (rd_left(&s)) {
+		span other, value;
+		int critical;
+		if (read_extension(&s, &other, &critical, &value) || other.p >= id.p)
+			return 0;
+		if (span_eq(other, id))
+			return 1;
+	}
+	return 0;
+}
+
 static int parse_cert_extensions(cert *c, span exts)
 {
 	rd r = rd_init(exts.p, exts.len);
@@ -165,6 +181,8 @@ static int parse_cert_extensions(cert *c, span exts)
 			if (seen & (1ull << ce))
 				return VOUCH_E_CERT_PARSE;
 			seen |= 1ull << ce;
+		} else if (!oid_is(id, OID_SGX_EXT, sizeof OID_SGX_EXT) && ext_seen_before(seq, id)) {
+			return VOUCH_E_CERT_PARSE; /* RFC 5280 §4.2: at most one instance of an extension */
 		}
 		switch (ce) {
 		case CE_BASIC_CONSTRAINTS:

@@ -63,8 +63,9 @@ typedef struct cert {
  * Returns 1 found, 0 not. */
 int cert_find_ext(const cert *c, const uint8_t *oid, size_t oid_len, span *value);
 
-/* Parses a DER certificate. Returns 0, VOUCH_E_DER, VOUCH_E_CERT_PARSE, VOUCH_E_CERT_ALGORITHM or
- * VOUCH_E_CERT_CRITICAL_EXT. *out points into der. */
+/* Parses a DER certificate. Returns 0, VOUCH_E_DER, VOUCH_E_CERT_PARSE (also: an extension present twice,
+ * RFC 5280 §4.2; a second Intel SGX extension is VOUCH_E_PCK_EXTENSION, as in dcap-qvl), VOUCH_E_CERT_ALGORITHM
+ * or VOUCH_E_CERT_CRITICAL_EXT. *out points into der. */
 int cert_parse(cert *out, const uint8_t *der, size_t len);
 
 typedef struct crl {

@@ -47,6 +47,18 @@ contains "Failed to decode quote" "decoding error is reported"
 expect 0 "quote from stdin" -- sh -c "cat $D/tdx_quote | '$VOUCH' verify - --collateral $D/tdx_quote_collateral.json --now 1752919234"
 
 expect 66 "a missing quote file" -- "$VOUCH" verify "$T/nope" --no-collateral
+head -c 1001 "$D/tdx-quote.hex" > "$T/odd.hex"
+expect 2 "an odd-length hex quote is invalid input (2), not unreadable (66)" -- "$VOUCH" verify "$T/odd.hex" --no-collateral
+contains "not valid hex" "said"
+expect 2 "quote show: odd-length hex is invalid" -- "$VOUCH" quote show "$T/odd.hex"
+TDXQ="$D/tdx_quote --collateral $D/tdx_quote_collateral.json"
+expect 0 "--now with an RFC 3339 offset (+02:00)" -- "$VOUCH" verify $TDXQ --now 2025-07-19T12:00:34+02:00
+expect 2 "--now with an offset is applied: one second later the CRL has expired" -- "$VOUCH" verify $TDXQ --now 2025-07-19T12:00:35+02:00
+expect 0 "--now with a negative offset and fractional seconds" -- "$VOUCH" verify $TDXQ --now 2025-07-19T05:00:34.999-05:00
+expect 0 "--now with fractional seconds, Z" -- "$VOUCH" verify $TDXQ --now 2025-07-19T10:00:34.5Z
+for bad in 2025-07-19T12:00:34+2:00 2025-07-19T10:00:34.Z 2025-07-19T10:00:34+02:00x 2025-07-19T10:00:34+24:00; do
+  expect 64 "--now $bad is refused" -- "$VOUCH" verify $TDXQ --now $bad
+done
 expect 64 "a bad --now" -- "$VOUCH" verify $D/tdx_quote --no-collateral --now yesterday
 expect 64 "an unknown --accept status" -- "$VOUCH" verify $D/tdx_quote --no-collateral --accept Fine
 expect 64 "--collateral and --no-collateral together" -- "$VOUCH" verify $D/tdx_quote --no-collateral --collateral x
@@ -111,6 +123,79 @@ expect 64 "verify-response: a document missing" -- vr --response "$G/response.ss
 expect 66 "verify-response: an unreadable file" -- vr --response "$T/missing" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json"
 expect 69 "verify-response: no collateral, offline" -- "$VOUCH" verify-response --request "$G/request.json" --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --offline --cache-dir "$T/empty-cache" --root "$G/sim-root.der"
 
+# every verifier prints the identity it verified and takes the same pins (issue 9, item 7)
+ATT="--attestation $V/dstack-simulator/attestation.bin --no-collateral --now 2026-06-01T00:00:00Z"
+SIMC=c143116fef3940e7f776bfc0919c256232ae5338a6e948c96b711e0b2383483a SIMAPP=5bb4ff9a3837357f19dc176407a5709c62eb6c56
+ZERO48=$(printf '0%.0s' $(seq 96))
+expect 0 "--attestation: the identity is printed, and that no pin was given" -- "$VOUCH" verify $ATT
+contains "compose_hash   $SIMC" "the compose hash"
+contains "app_id         $SIMAPP" "the app id"
+contains "any code in a TEE is accepted" "no pin: said"
+expect 0 "--attestation --json: identity" -- "$VOUCH" verify $ATT --json
+json "j.identity.compose_hash==='$SIMC' && j.identity.app_id==='$SIMAPP' && /^[0-9a-f]{96}\$/.test(j.identity.mr_td) && /^[0-9a-f]{96}\$/.test(j.identity.rtmr3) && j.identity.pinned.length===0 && /any code/.test(j.identity.note)" "JSON: app id, compose hash, MRTD, RTMRs, no pin"
+SIMMRTD=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$T/out','utf8')).identity.mr_td)")
+expect 0 "--attestation: every pin matching" -- "$VOUCH" verify $ATT --expect-compose-hash $SIMC --expect-app-id $SIMAPP --expect-mrtd $SIMMRTD
+contains "(pinned)" "pins are shown"
+expect 2 "--attestation: another compose hash pinned" -- "$VOUCH" verify $ATT --expect-compose-hash ${SIMC%a}b
+contains "--expect-compose-hash: the compose hash is $SIMC, not ${SIMC%a}b" "the mismatch is precise"
+expect 2 "--attestation: another app id pinned" -- "$VOUCH" verify $ATT --expect-app-id ${SIMAPP%6}7 --json
+json "j.is_valid===false && /--expect-app-id: the app id is $SIMAPP/.test(j.reason)" "JSON: invalid, reason names the pin"
+expect 2 "--attestation: another MRTD pinned" -- "$VOUCH" verify $ATT --expect-mrtd $ZERO48
+expect 64 "a pin that is not hex of the right size" -- "$VOUCH" verify $ATT --expect-compose-hash abc
+expect 64 "a bare quote names no app: no compose hash pin" -- "$VOUCH" verify $TDX --expect-compose-hash $SIMC
+expect 2 "a bare TDX quote: another MRTD pinned" -- "$VOUCH" verify $TDX --expect-mrtd $ZERO48
+contains "--expect-mrtd: the MRTD is 91eb2b44" "named"
+GWC=614fb7c1769ce7302bde150e42cfa912d5234a48203c25c1bd0268847599bd26
+expect 0 "verify-response: the app whose quote it is is named, and that no pin was given" -- vr --response "$G/response.sse" --signature "$G/signature-ed25519.json" --report "$G/report-ed25519.json" --nonce $NONCE
+contains "compose_hash   $GWC" "its compose hash"
+contains "any code in a TEE is accepted" "no pin: said"
+# another app's answer (here: the gateway vector, against the compose hash of another app pinned as the genuine one)
+expect 2 "verify-response: a quote of another compose than the one pinned" -- vr --response "$G/response.sse" --signature "$G/signature-ed25519.json" --report "$G/report-ed25519.json" --nonce $NONCE --expect-compose-hash $SIMC --json
+json "j.ok===false && j.failed_step==='quote' && j.identity.compose_hash==='$GWC' && j.identity.pinned[0]==='compose_hash' && /--expect-compose-hash: the compose hash is $GWC/.test(j.steps[3].note)" "fails at the quote step, naming the compose hash found"
+expect 0 "verify-response: the right compose hash and app id pinned" -- vr --response "$G/response.sse" --signature "$G/signature-ed25519.json" --report "$G/report-ed25519.json" --nonce $NONCE --expect-compose-hash $GWC --expect-app-id ${GWC:0:40}
+JB="$V/vouch/journal-bundle.json"
+JAT=$(($(grep -o '"exported_ms":[0-9]*' "$JB" | cut -d: -f2) / 1000))
+jv() { "$VOUCH" journal verify "$JB" --root "$V/vouch/journal-sim-root.der" --now $JAT "$@"; }
+expect 0 "journal verify: the identity is printed" -- jv --json
+json "/^[0-9a-f]{64}\$/.test(j.identity.compose_hash) && /^[0-9a-f]{40}\$/.test(j.identity.app_id) && /^[0-9a-f]{96}\$/.test(j.identity.rtmr0) && /any code/.test(j.identity.note)" "JSON: identity"
+JAPP=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$T/out','utf8')).identity.app_id)")
+JKEY=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$T/out','utf8')).journal.public_key)")
+JID=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$T/out','utf8')).journal.id)")
+expect 0 "journal verify: app id, journal key and id pinned" -- jv --expect-app-id $JAPP --expect-journal-key $JKEY --expect-journal-id $JID
+contains "app id as expected" "the measurements step passes"
+expect 2 "journal verify: another app id pinned" -- jv --expect-app-id ${SIMAPP}
+contains "app id is $JAPP, not the one expected" "named at measurements"
+expect 2 "journal verify: another journal key pinned" -- jv --expect-journal-key 02${ZERO48:0:64}
+contains "step key_binding: the journal key is not the one expected" "named at key_binding"
+expect 2 "journal verify: another journal id pinned" -- jv --expect-journal-id ${ZERO48:0:64}
+contains "the journal id is not the one expected" "named"
+expect 64 "journal verify: a journal key that is not compressed" -- jv --expect-journal-key 04${ZERO48:0:64}
+
+# --ratls: the certificate itself (tests/vectors/ratls: GetTlsKey of vouchd --tee=sim, fresh at made-at)
+R="$V/ratls"
+rt() { "$VOUCH" verify --collateral "$R/collateral.json" --root "$R/sim-root.der" --now "$(cat "$R/made-at")" "$@"; }
+expect 0 "--ratls: vouchd's certificate chain (leaf, app CA)" -- rt --ratls "$R/ok-chain.pem"
+contains "signature verified under the issuer certificate's key" "the signature is checked under the app CA"
+contains "bound to the certificate's key" "the binding is stated once checked"
+expect 0 "--ratls --json" -- rt --ratls "$R/ok-chain.pem" --json
+json "j.is_valid===true && j.ratls.signature==='issuer' && j.ratls.bound_to_key===true && /^[0-9a-f]{64}\$/.test(j.identity.compose_hash)" "JSON: ratls and identity"
+expect 0 "--ratls: the leaf alone" -- rt --ratls "$R/ok-leaf.pem"
+contains "signature NOT checked" "an unchecked signature is said"
+expect 0 "--ratls: the leaf with --ca" -- rt --ratls "$R/ok-leaf.pem" --ca "$R/ca.pem"
+contains "verified under the issuer" "checked under --ca"
+expect 2 "--ratls: a certificate valid only in 2000-2001" -- rt --ratls "$R/y2000-chain.pem"
+contains "expired at 2001-01-01T00:00:00Z" "the date is named"
+openssl x509 -in "$R/ok-leaf.pem" -outform DER -out "$T/leaf.der"
+node -e "const f='$T/leaf.der', b=require('fs').readFileSync(f); b[b.length-3]^=0x55; require('fs').writeFileSync('$T/flipped.der', b)"
+expect 2 "--ratls: the genuine certificate with its signature bytes flipped" -- rt --ratls "$T/flipped.der" --ca "$R/ca.pem"
+contains "signature does not verify under the issuer's key" "the signature is named"
+expect 0 "--ratls: a DER leaf alone (its quote's PEM chain is not taken for an issuer)" -- rt --ratls "$T/flipped.der"
+contains "signature NOT checked" "without the issuer the signature is said unchecked"
+expect 2 "--ratls: --ca that is not its issuer" -- rt --ratls "$T/leaf.der" --ca "$R/sim-root.der"
+expect 64 "--ca without --ratls" -- rt --attestation "$R/ok-leaf.pem" --ca "$R/ca.pem"
+expect 2 "--ratls: a pinned compose hash it does not have" -- rt --ratls "$R/ok-chain.pem" --expect-compose-hash $SIMC
+contains "--expect-compose-hash: the compose hash is" "named"
+
 # the fetch path against the local PCS look-alike
 "$PCS" "$D/tdx_quote_collateral.json" "$D/sgx_quote_collateral.json" > "$T/port" &
 server=$!
@@ -124,5 +209,16 @@ expect 69 "the cache is per server: none for Intel PCS" -- "$VOUCH" verify "$D/t
 expect 0 "VOUCH_PCCS_URL is honoured" -- env VOUCH_PCCS_URL="$URL" "$VOUCH" verify "$D/tdx_quote" --cache-dir "$T/cache2" --now 1752919234
 expect 69 "a failing server is reported" -- "$VOUCH" verify "$D/tdx_quote" --pccs "$URL/fail500" --cache-dir "$T/cache3" --now 1752919234
 contains "HTTP 500" "with its status"
+# a PCCS answering 200 with an empty or malformed body: collateral asked for and not had is exit 69 on every
+# path, never "verified without collateral"
+for part in pckcrl rootcacrl tcb qe; do
+  expect 69 "verify: empty $part answer" -- "$VOUCH" verify "$D/tdx_quote" --pccs "$URL/empty-$part" --cache-dir "$T/c-$part" --now 1752919234
+done
+expect 69 "verify --attestation: empty pckcrl answer" -- "$VOUCH" verify --attestation "$V/dstack-simulator/attestation.bin" --pccs "$URL/empty-pckcrl" --cache-dir "$T/c-att" --now 2026-06-01T00:00:00Z
+contains "body is not a CRL" "the bad answer is named"
+expect 69 "verify --attestation: malformed tcb answer" -- "$VOUCH" verify --attestation "$V/dstack-simulator/attestation.bin" --pccs "$URL/garbage-tcb" --cache-dir "$T/c-att" --now 2026-06-01T00:00:00Z
+expect 69 "verify-response: empty pckcrl answer" -- "$VOUCH" verify-response --request "$G/request.json" --response "$G/response.sse" --signature "$G/signature-ecdsa.json" --report "$G/report-ecdsa.json" --root "$G/sim-root.der" --now "$AT" --pccs "$URL/empty-pckcrl" --cache-dir "$T/c-vr"
+expect 69 "verify: a redirect to another host is not followed" -- "$VOUCH" verify "$D/tdx_quote" --pccs "$URL/redirect-away" --cache-dir "$T/c-redir" --now 1752919234
+contains "refused" "the redirect is named"
 
 finish

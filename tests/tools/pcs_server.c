@@ -11,6 +11,10 @@
  *   GET /{sgx,tdx}/certification/v4/qe/identity        {"enclaveIdentity":…}; SGX-Enclave-Identity-Issuer-Chain
  *   GET /stats                                         {"requests": N} (not counted)
  *   prefix /fail500/… answers 500; prefix /garbage/… answers 200 with a body that is not PCS format.
+ *   prefix /MODE-PART/… (MODE empty or garbage; PART pckcrl, rootcacrl, tcb or qe) answers that one endpoint
+ *   with HTTP 200 and an empty body or one that is not PCS format, keeping its headers; the others as usual.
+ *   prefix /redirect-same/… answers 302 to the same path without the prefix on this host and port;
+ *   /redirect-away/… answers 302 to it on "localhost" (the same server under another host name).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -88,6 +92,16 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const vo
 	return ret;
 }
 
+/* Appends "?k=v" or "&k=v" to the query being rebuilt in cls (256 bytes). */
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+	(void)kind;
+	char *q = cls;
+	size_t n = strlen(q);
+	snprintf(q + n, 256 - n, "%c%s=%s", n ? '&' : '?', k, v ? v : "");
+	return MHD_YES;
+}
+
 static struct coll *find(int tdx)
 {
 	for (int i = 0; i < n_colls; i++)
@@ -110,9 +124,34 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	requests++;
 	if (strncmp(url, "/fail500/", 9) == 0)
 		return reply(c, 500, "{\"error\":\"test\"}", 16, "application/json", NULL, NULL);
-	int garbage = strncmp(url, "/garbage/", 9) == 0;
-	if (garbage)
+	if (strncmp(url, "/redirect-same/", 15) == 0 || strncmp(url, "/redirect-away/", 15) == 0) {
+		const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+		const char *port = host ? strrchr(host, ':') : NULL;
+		char loc[512], query[256] = "";
+		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_arg, query);
+		snprintf(loc, sizeof loc, "http://%s%s%s%s", url[10] == 's' ? "127.0.0.1" : "localhost", port ? port : "",
+			 url + 14, query);
+		struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, "Location", loc);
+		enum MHD_Result ret = MHD_queue_response(c, 302, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	/* which endpoint answers badly, and how: 0 none, 1 garbage, 2 empty */
+	int garbage = 0;
+	const char *bad_part = NULL;
+	if (strncmp(url, "/garbage/", 9) == 0) {
+		garbage = 1;
 		url += 8;
+	} else if (strncmp(url, "/empty-", 7) == 0 || strncmp(url, "/garbage-", 9) == 0) {
+		garbage = url[1] == 'e' ? 2 : 1;
+		bad_part = strchr(url, '-') + 1;
+		const char *slash = strchr(bad_part, '/');
+		if (!slash)
+			return reply(c, 404, "", 0, "text/plain", NULL, NULL);
+		url = slash;
+	}
+#define BAD(part) (garbage && (!bad_part || strncmp(bad_part, part "/", strlen(part) + 1) == 0))
 	int tdx = strncmp(url, "/tdx/", 5) == 0;
 	if (!tdx && strncmp(url, "/sgx/", 5) != 0)
 		return reply(c, 404, "", 0, "text/plain", NULL, NULL);
@@ -128,14 +167,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		k = find(strcasecmp(ca, "platform") == 0);
 		if (!k)
 			return reply(c, 404, "", 0, "text/plain", NULL, NULL);
-		if (garbage)
-			return reply(c, 200, "nope", 4, "application/octet-stream", "SGX-PCK-CRL-Issuer-Chain",
+		if (BAD("pckcrl"))
+			return reply(c, 200, "nope", garbage == 2 ? 0 : 4, "application/octet-stream", "SGX-PCK-CRL-Issuer-Chain",
 				     &k->src.pck_crl_issuer_chain);
 		return reply(c, 200, k->src.pck_crl.p, k->src.pck_crl.len, "application/pkix-crl",
 			     "SGX-PCK-CRL-Issuer-Chain", &k->src.pck_crl_issuer_chain);
 	}
 	if (strcmp(api, "rootcacrl") == 0) {
 		k = &colls[0];
+		if (BAD("rootcacrl"))
+			return reply(c, 200, "0a0b", garbage == 2 ? 0 : 4, "text/plain", NULL, NULL);
 		char *hex = malloc(2 * k->src.root_ca_crl.len + 1);
 		vouch_hex_encode(hex, k->src.root_ca_crl.p, k->src.root_ca_crl.len);
 		enum MHD_Result r = reply(c, 200, hex, strlen(hex), "text/plain", NULL, NULL);
@@ -145,14 +186,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	k = find(tdx);
 	if (!k)
 		return reply(c, 404, "", 0, "text/plain", NULL, NULL);
-	const char *key = NULL, *hname = NULL;
+	const char *key = NULL, *hname = NULL, *part = NULL;
 	const vouch_bytes *text = NULL, *chain = NULL;
 	const uint8_t *sig = NULL;
 	if (strcmp(api, "tcb") == 0) {
-		key = "tcbInfo", hname = "TCB-Info-Issuer-Chain";
+		key = "tcbInfo", hname = "TCB-Info-Issuer-Chain", part = "tcb";
 		text = &k->src.tcb_info, chain = &k->src.tcb_info_issuer_chain, sig = k->src.tcb_info_signature;
 	} else if (strcmp(api, "qe/identity") == 0) {
-		key = "enclaveIdentity", hname = "SGX-Enclave-Identity-Issuer-Chain";
+		key = "enclaveIdentity", hname = "SGX-Enclave-Identity-Issuer-Chain", part = "qe";
 		text = &k->src.qe_identity, chain = &k->src.qe_identity_issuer_chain, sig = k->src.qe_identity_signature;
 	} else {
 		return reply(c, 404, "", 0, "text/plain", NULL, NULL);
@@ -161,7 +202,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	size_t n = text->len + 200;
 	char *body = malloc(n), sighex[129];
 	vouch_hex_encode(sighex, sig, 64);
-	int len = garbage ? snprintf(body, n, "{\"%s\": 1}", key)
+	int bad = garbage && (!bad_part || strncmp(bad_part, part, strlen(part)) == 0);
+	int len = bad && garbage == 2 ? 0
+		: bad ? snprintf(body, n, "{\"%s\": 1}", key)
 			  : snprintf(body, n, "{\"%s\":%.*s,\"signature\":\"%s\"}", key, (int)text->len,
 				     (const char *)text->p, sighex);
 	enum MHD_Result r = reply(c, 200, body, (size_t)len, "application/json", hname, chain);

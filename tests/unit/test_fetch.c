@@ -190,10 +190,49 @@ static void server_failures_are_named(void)
 	snprintf(url, sizeof url, "%s/garbage", base);
 	CHECK_ERR(vouch_collateral_fetch(&got, &src, quote, qn, &o, msg, sizeof msg), VOUCH_E_FETCH_FORMAT);
 	CHECK(strstr(msg, "not a CRL") != NULL);
+	/* HTTP 200 with an empty or malformed body, for each endpoint in turn: a fetch failure every time, never
+	 * collateral (a PCCS must not be able to switch collateral checks off) */
+	static const char *const parts[] = {"pckcrl", "rootcacrl", "tcb", "qe"};
+	for (size_t i = 0; i < 2 * ARRAY_LEN(parts); i++) {
+		snprintf(url, sizeof url, "%s/%s-%s", base, i % 2 ? "garbage" : "empty", parts[i / 2]);
+		o.pccs_url = url;
+		int e = vouch_collateral_fetch(&got, &src, quote, qn, &o, msg, sizeof msg);
+		if (e != VOUCH_E_FETCH_FORMAT)
+			fprintf(stderr, "  %s: %s (%s)\n", url, vouch_errname(e), msg);
+		CHECK_ERR(e, VOUCH_E_FETCH_FORMAT);
+		CHECK(strstr(msg, parts[i / 2][0] == 'q' ? "qe/identity" : parts[i / 2]) != NULL);
+		if (!e)
+			vouch_collateral_src_free(&got);
+	}
 	o.pccs_url = "http://127.0.0.1:1"; /* nothing listens there */
 	CHECK_ERR(vouch_collateral_fetch(&got, &src, quote, qn, &o, msg, sizeof msg), VOUCH_E_FETCH);
 	/* a quote without a PCK chain cannot be fetched for */
 	CHECK_ERR(vouch_collateral_fetch(&got, &src, quote, 100, &o, msg, sizeof msg), VOUCH_E_QUOTE_TRUNCATED);
+	free(quote);
+}
+
+static void redirects_stay_on_the_configured_server(void)
+{
+	size_t qn;
+	uint8_t *quote = test_read_quote("dcap/tdx_quote", &qn);
+	char msg[256], url[128];
+	vouch_collateral_src got;
+	vouch_fetch_source src;
+	/* a redirect to the same scheme, host and port is followed */
+	snprintf(url, sizeof url, "%s/redirect-same", base);
+	vouch_fetch_opts o = {url, NULL, 0, TDX_NOW, 5};
+	int e = vouch_collateral_fetch(&got, &src, quote, qn, &o, msg, sizeof msg);
+	if (e)
+		fprintf(stderr, "  %s\n", msg);
+	CHECK_OK(e);
+	if (!e)
+		vouch_collateral_src_free(&got);
+	/* one to another host name (the same server, so following it would succeed) is refused */
+	snprintf(url, sizeof url, "%s/redirect-away", base);
+	long before = requests();
+	CHECK_ERR(vouch_collateral_fetch(&got, &src, quote, qn, &o, msg, sizeof msg), VOUCH_E_FETCH);
+	CHECK(strstr(msg, "redirect to http://localhost:") && strstr(msg, "refused"));
+	CHECK_INT(requests() - before, 1); /* the redirect itself, nothing at the other host */
 	free(quote);
 }
 
@@ -203,6 +242,7 @@ int main(int argc, char **argv)
 		T(fetch_matches_the_originals_and_verifies),
 		T(cache_is_used_until_next_update_and_offline_stays_offline),
 		T(server_failures_are_named),
+		T(redirects_stay_on_the_configured_server),
 	};
 	snprintf(cache, sizeof cache, "/tmp/vouch-test-cache-%d", (int)getpid());
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -16,7 +16,8 @@ static int64_t when; /* the export time: the bundle's collateral is fresh then *
 static int verify(vouch_journal_verdict *v, const char *text, size_t len, const uint8_t *compose, const uint8_t *mrtd,
 		  int intel, int64_t now)
 {
-	vouch_journal_verify_opts o = {intel ? NULL : root, intel ? 0 : root_len, compose, mrtd, now, 0};
+	vouch_journal_verify_opts o = {.root_der = intel ? NULL : root, .root_der_len = intel ? 0 : root_len,
+				       .expect_compose_hash = compose, .expect_mr_td = mrtd, .now = now};
 	int e = vouch_journal_bundle_verify(v, text, len, &o);
 	vouch_journal_verdict_free(v);
 	return e;
@@ -47,7 +48,7 @@ static void the_fixture_verifies(void)
 	CHECK(strstr(v.steps[VOUCH_JSTEP_MEASUREMENTS].note, "any code"));
 	CHECK(v.have_compose_hash && v.have_mr_td);
 	/* the JSON verdict says the same */
-	vouch_journal_verify_opts o = {root, root_len, NULL, NULL, when, 0};
+	vouch_journal_verify_opts o = {.root_der = root, .root_der_len = root_len, .now = when};
 	vouch_journal_bundle_verify(&v, (const char *)bundle, bundle_len, &o);
 	char *j = vouch_journal_verdict_json(&v);
 	CHECK(j && strstr(j, "\"ok\": true") && strstr(j, "\"simulated\": true") && strstr(j, "\"result\": \"skipped\""));

@@ -212,6 +212,73 @@ static void broken_certificates_are_refused(void)
 	X509_free(b);
 }
 
+/* The certificate itself (vouch_ratls_check_cert): dates against now, the signature under the app CA or its
+ * own key, no extension twice. */
+static void the_certificate_itself_is_checked(void)
+{
+	X509 *ca = NULL, *leaf = tls_leaf("{\"subject\":\"c\",\"usage_ra_tls\":true}", &ca),
+	     *old = tls_leaf("{\"subject\":\"o\",\"usage_ra_tls\":true,\"not_before\":946684800,\"not_after\":978307200}",
+			     NULL);
+	CHECK(leaf && ca && old);
+	size_t len, ca_len, old_len;
+	uint8_t *der = der_of(leaf, &len), *ca_der = der_of(ca, &ca_len), *old_der = der_of(old, &old_len);
+	int64_t now = (int64_t)time(NULL);
+	char msg[400];
+	vouch_ratls_cert rc;
+	/* the genuine certificate: verified under the app CA; alone, said unchecked (it is not self-issued) */
+	CHECK_OK(vouch_ratls_check_cert(&rc, der, len, ca_der, ca_len, now, msg, sizeof msg));
+	CHECK_INT(rc.signature, VOUCH_RATLS_SIG_ISSUER);
+	CHECK_OK(vouch_ratls_check_cert(&rc, der, len, NULL, 0, now, msg, sizeof msg));
+	CHECK_INT(rc.signature, VOUCH_RATLS_SIG_UNCHECKED);
+	/* valid only in 2000-2001: expired now, valid then */
+	CHECK_ERR(vouch_ratls_check_cert(&rc, old_der, old_len, ca_der, ca_len, now, msg, sizeof msg), VOUCH_E_CERT_EXPIRED);
+	CHECK(strstr(msg, "expired at 2001-01-01T00:00:00Z"));
+	CHECK_ERR(vouch_ratls_check_cert(&rc, old_der, old_len, ca_der, ca_len, 900000000, msg, sizeof msg),
+		  VOUCH_E_CERT_NOT_YET_VALID);
+	/* the signature bytes flipped, one at a time (the last 64 bytes are inside the ECDSA signature) */
+	uint8_t *c = malloc(len);
+	for (size_t i = len - 64; i < len; i += 7) {
+		memcpy(c, der, len);
+		c[i] ^= 0x01;
+		int e = vouch_ratls_check_cert(&rc, c, len, ca_der, ca_len, now, msg, sizeof msg);
+		CHECK(e == VOUCH_E_CERT_SIGNATURE || e == VOUCH_E_DER);
+	}
+	/* a CA that is not its issuer */
+	CHECK_ERR(vouch_ratls_check_cert(&rc, der, len, der, len, now, msg, sizeof msg), VOUCH_E_CERT_UNKNOWN_ISSUER);
+	/* the attestation extension twice, re-signed by the app CA: refused (RFC 5280 §4.2), by the evidence reader too */
+	X509 *dup = X509_dup(leaf);
+	ASN1_OBJECT *o = OBJ_txt2obj("1.3.6.1.4.1.62397.1.8", 1);
+	X509_EXTENSION *ext = X509_EXTENSION_dup(X509_get_ext(dup, X509_get_ext_by_OBJ(dup, o, -1)));
+	CHECK(ext && X509_add_ext(dup, ext, -1) == 1 && X509_sign(dup, app.ca_key, EVP_sha256()) > 0);
+	size_t dup_len;
+	uint8_t *dup_der = der_of(dup, &dup_len);
+	CHECK_ERR(vouch_ratls_check_cert(&rc, dup_der, dup_len, ca_der, ca_len, now, msg, sizeof msg), VOUCH_E_CERT_PARSE);
+	CHECK(strstr(msg, "twice"));
+	vouch_dstack_evidence ev;
+	CHECK_ERR(vouch_ratls_evidence(&ev, dup_der, dup_len, msg, sizeof msg), VOUCH_E_CERT_PARSE);
+	/* self-issued (issuer name = subject name), signed by the app CA key: checked under its own key, which
+	 * did not sign it */
+	X509 *self = X509_dup(leaf);
+	CHECK(X509_set_issuer_name(self, X509_get_subject_name(self)) == 1 && X509_sign(self, app.ca_key, EVP_sha256()) > 0);
+	size_t self_len;
+	uint8_t *self_der = der_of(self, &self_len);
+	CHECK_ERR(vouch_ratls_check_cert(&rc, self_der, self_len, NULL, 0, now, msg, sizeof msg), VOUCH_E_CERT_SIGNATURE);
+	CHECK(rc.self_issued);
+	OPENSSL_free(self_der);
+	OPENSSL_free(dup_der);
+	X509_free(self);
+	X509_free(dup);
+	X509_EXTENSION_free(ext);
+	ASN1_OBJECT_free(o);
+	free(c);
+	OPENSSL_free(der);
+	OPENSSL_free(ca_der);
+	OPENSSL_free(old_der);
+	X509_free(leaf);
+	X509_free(old);
+	X509_free(ca);
+}
+
 static void cleanup(void)
 {
 	app_free(&app);
@@ -239,6 +306,7 @@ int main(int argc, char **argv)
 		T(certificate_contents),
 		T(validity_as_asked),
 		T(broken_certificates_are_refused),
+		T(the_certificate_itself_is_checked),
 	};
 	return test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }

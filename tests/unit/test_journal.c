@@ -296,7 +296,7 @@ static void tampering_is_found_where_it_is(void)
 	TAMPER(sql("DELETE FROM entry WHERE seq >= 240"), VOUCH_E_JOURNAL_TAMPERED, 240, 250, "removed");
 	/* inserted in the middle, later entries renumbered, hashes recomputed */
 	TAMPER((sql("UPDATE entry SET seq = seq + 1000 WHERE seq >= 150; UPDATE entry SET seq = seq - 999 WHERE seq >= 1150;"
-		    "INSERT INTO entry SELECT journal, 150, time_ms, NULL, kind, payload_type, '{\"n\":\"forged\"}', leaf_hash"
+		    "INSERT INTO entry SELECT journal, 150, time_ms, NULL, kind, payload_type, '{\"n\":\"forged\"}', leaf_hash, NULL"
 		    " FROM entry WHERE seq = 149"),
 		rehash()),
 	       VOUCH_E_JOURNAL_TAMPERED, 100, 200, "do not reproduce");

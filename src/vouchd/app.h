@@ -46,6 +46,8 @@ struct config {
 	http_limits limits;
 	unsigned journal_checkpoint_every;      /* entries; 0: never by count */
 	unsigned journal_checkpoint_interval_s; /* 0: never by time */
+	struct principal *principals;           /* who owns which keys and journals (policy.h) */
+	size_t n_principals;
 };
 
 /* A TEE: quotes over report data, RTMR3 extension, the boot part of the event log. */

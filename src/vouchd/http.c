@@ -23,6 +23,7 @@ struct listener {
 	size_t n_routes;
 	struct app *app;
 	http_limits lim;
+	const struct principal *principal;
 };
 
 /* per connection: who is on the other end */
@@ -174,9 +175,9 @@ int http_dispatch(struct app *app, enum listener_kind kind, const struct route *
 		json_decref(query);
 		return 0;
 	}
-	req r = {kind, m, NULL, get, -1, (uid_t)-1, (gid_t)-1};
+	req r = {kind, m, NULL, get, -1, (uid_t)-1, (gid_t)-1, NULL};
 	if (peer)
-		r.pid = peer->pid, r.uid = peer->uid, r.gid = peer->gid;
+		r.pid = peer->pid, r.uid = peer->uid, r.gid = peer->gid, r.principal = peer->principal;
 	vouch_buf b = {(char *)body, len, len};
 	if (get)
 		r.body = query ? query : json_object();
@@ -243,7 +244,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	const struct peer *p = ci ? ci->socket_context : NULL;
-	req peer = {l->kind, "", NULL, 0, p ? p->pid : -1, p ? p->uid : (uid_t)-1, p ? p->gid : (gid_t)-1};
+	req peer = {l->kind, "", NULL, 0, p ? p->pid : -1, p ? p->uid : (uid_t)-1, p ? p->gid : (gid_t)-1, l->principal};
 	char *out;
 	unsigned status;
 	http_dispatch(l->app, l->kind, l->routes, l->n_routes, url, get, b->data.p, b->data.len, query, &peer, &out, &status);
@@ -299,12 +300,12 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 }
 
 struct listener *listener_start(int fd, enum listener_kind kind, const struct route *routes, size_t n_routes,
-				struct app *app, const http_limits *lim)
+				struct app *app, const http_limits *lim, const struct principal *principal)
 {
 	struct listener *l = calloc(1, sizeof *l);
 	if (!l)
 		return NULL;
-	l->kind = kind, l->routes = routes, l->n_routes = n_routes, l->app = app, l->lim = *lim;
+	l->kind = kind, l->routes = routes, l->n_routes = n_routes, l->app = app, l->lim = *lim, l->principal = principal;
 	/* A thread per connection: the kernel spreads busy connections over the cores. (A fixed pool of epoll
 	 * threads lets a burst of connections land on one thread while the others idle.) */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ERROR_LOG;

@@ -154,8 +154,17 @@ int main(int argc, char **argv)
 	if (vouchd_dirs(dir, state, run))
 		return 1;
 
-	char *const vargs[] = {"--tee", "sim", "--state-dir", state, "--listen-dir", run, "--sign-only", "gateway/", "-q",
-			       NULL};
+	/* the gateway's principal: its keys and journal are its alone, reached through its own socket */
+	char config[128], gsock[128];
+	snprintf(config, sizeof config, "%s/vouchd.json", dir);
+	snprintf(gsock, sizeof gsock, "%s/gateway.sock", run);
+	FILE *cf = fopen(config, "w");
+	if (!cf || fputs("{\"principals\": [{\"name\": \"gateway\", \"socket\": \"gateway.sock\", \"keys\": [\"gateway/\"], "
+			 "\"journals\": [\"gateway\"]}]}\n", cf) < 0 || fclose(cf)) {
+		fprintf(stderr, "cannot write %s\n", config);
+		return 1;
+	}
+	char *const vargs[] = {"--tee", "sim", "--state-dir", state, "--listen-dir", run, "--config", config, "-q", NULL};
 	pid_t vd = start_vouchd(vouchd, vargs, NULL);
 	unsigned short direct = 0, via = free_port();
 	pid_t be = start_backend(backend, &direct);
@@ -163,7 +172,7 @@ int main(int argc, char **argv)
 		return 1;
 	snprintf(backend_url, sizeof backend_url, "http://127.0.0.1:%u", direct);
 	snprintf(listen, sizeof listen, "127.0.0.1:%u", via);
-	char *const gargs[] = {"vouch-gateway", "--backend", backend_url, "--listen", listen, "--vouchd", run, NULL};
+	char *const gargs[] = {"vouch-gateway", "--backend", backend_url, "--listen", listen, "--vouchd", gsock, NULL};
 	int devnull = open("/dev/null", O_WRONLY);
 	pid_t gw = spawn(gateway, gargs, devnull);
 	if (wait_ready(direct) || wait_ready(via))

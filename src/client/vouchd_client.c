@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 
@@ -95,4 +96,25 @@ json_t *vc_post(const char *unix_path, const char *url, json_t *body, long *stat
 	}
 	vouch_buf_free(&k);
 	return out;
+}
+
+int vc_socket_path(const char *where, char **out, char *err, size_t cap)
+{
+	struct stat st;
+	*out = NULL;
+	if (stat(where, &st)) {
+		snprintf(err, cap, "%s: no such socket or directory (is vouchd running?)", where);
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		snprintf(err, cap, "%s: neither a socket nor a directory", where);
+		return -1;
+	}
+	size_t n = strlen(where) + sizeof "/dstack.sock";
+	if (!(*out = malloc(n))) {
+		snprintf(err, cap, "out of memory");
+		return -1;
+	}
+	snprintf(*out, n, S_ISDIR(st.st_mode) ? "%s/dstack.sock" : "%s", where);
+	return 0;
 }

@@ -12,4 +12,8 @@
  * (vouchd's error message, or why the call failed). Responses are wiped from memory after decoding. */
 json_t *vc_post(const char *unix_path, const char *url, json_t *body, long *status, char *err, size_t cap);
 
+/* The socket to reach vouchd through: where is a socket (a principal's own, e.g. DIR/gateway.sock) or a
+ * directory (its dstack.sock). Returns 0 with *out (malloc'd), or -1 with err. */
+int vc_socket_path(const char *where, char **out, char *err, size_t cap);
+
 #endif

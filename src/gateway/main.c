@@ -17,6 +17,7 @@
 
 #include "gateway.h"
 #include "guard.h"
+#include "vouchd_client.h"
 #include "vouch/keys.h"
 #include "vouch/util.h"
 
@@ -37,14 +38,16 @@ static void usage(FILE *f)
 		"                       send Authorization: Bearer <the file's first line> to the backend (vLLM\n"
 		"                       --api-key); the clients' own Authorization is never passed on\n"
 		"  --listen ADDR:PORT   where to serve (e.g. 0.0.0.0:8443; port 0: the system picks one, printed)\n"
-		"  --vouchd DIR         vouchd's socket directory ($VOUCH_LISTEN_DIR or the default)\n"
+		"  --vouchd DIR|SOCKET  vouchd's socket directory (its dstack.sock; default $VOUCH_LISTEN_DIR or\n"
+		"                       vouchd's default) or a socket: the gateway principal's own (DIR/gateway.sock)\n"
 		"  --token-file F       require Authorization: Bearer <the file's first line> (not for\n"
 		"                       /v1/models and /v1/attestation/report)\n"
 		"  --tls [--tls-name N] serve HTTPS with a certificate from vouchd's GetTlsKey (name default\n"
 		"                       localhost); enables report version=2 (the TLS key bound to the quote)\n"
-		"  --key-prefix P       sign-only key paths in vouchd (default gateway/; vouchd must run with\n"
-		"                       --sign-only P, which the gateway checks)\n"
+		"  --key-prefix P       its keys in vouchd (default gateway/): P ecdsa and P ed25519\n"
 		"  --journal NAME       the receipts' journal (default gateway)\n"
+		"                       at start, vouchd must say (Access) that both keys are sign-only and that\n"
+		"                       both keys and the journal are owned by this gateway's principal alone\n"
 		"  --max-body BYTES     request body limit (default 4194304; larger: 413)\n"
 		"  --backend-timeout S  a non-streamed answer, or silence in a stream (default 600)\n"
 		"  --workers N          receipt signers (default 8)\n"
@@ -96,25 +99,67 @@ static void release_secret(json_t *r, const char *field)
 	json_decref(r);
 }
 
+/* One item of vouchd's Access answer: owned by this gateway alone (and, for a key, sign-only), or err says
+ * what to configure. */
+static int owned_alone(const json_t *item, const char *what, const char *name, const json_t *access, char *err,
+		       size_t cap)
+{
+	char owners[256] = "";
+	size_t i;
+	const json_t *o;
+	json_array_foreach(json_object_get(item, "owners"), i, o)
+		snprintf(owners + strlen(owners), sizeof owners - strlen(owners), "%s%s", i ? ", " : "",
+			 json_string_value(o) ?: "?");
+	if (!json_is_true(json_object_get(item, "mine")) || !json_is_true(json_object_get(item, "exclusive"))) {
+		snprintf(err, cap,
+			 "%s %s is not this gateway's alone in vouchd (owners: %s; this gateway: uid %lld, principal %s): any process "
+			 "on vouchd's socket could %s. Give the gateway a principal in vouchd's --config that alone owns it, "
+			 "e.g. \"principals\": [{\"name\": \"gateway\", \"socket\": \"gateway.sock\", \"keys\": [\"%s\"], "
+			 "\"journals\": [\"%s\"]}], and start the gateway with --vouchd LISTEN_DIR/gateway.sock (or give the "
+			 "principal the gateway's \"uid\" instead of a socket)",
+			 what, name, *owners ? owners : "none",
+			 (long long)json_integer_value(json_object_get(json_object_get(access, "peer"), "uid")),
+			 json_string_value(json_object_get(access, "principal")) ?: "none",
+			 *what == 'k' ? "sign with it" : "write receipts into it", gw.cfg.key_prefix, gw.cfg.journal);
+		return -1;
+	}
+	if (*what == 'k' && !json_is_true(json_object_get(item, "sign_only"))) {
+		snprintf(err, cap, "vouchd exports the key at %s: drop \"export\": true from the gateway's principal, so "
+			 "that the gateway's signing keys never leave vouchd", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Both keys sign-only, and both keys and the journal owned by the gateway alone, or any process on vouchd's
+ * socket could sign answers no model gave with the gateway's attested keys, or journal receipts for them. */
+static int check_ownership(char *err, size_t cap)
+{
+	json_t *r = gw_vouchd("Access", json_pack("{s:[s, s], s:[s]}", "paths", gw.ecdsa_path, gw.ed25519_path, "journals",
+						 gw.cfg.journal), err, cap);
+	if (!r) {
+		if (strstr(err, "Service not found"))
+			snprintf(err, cap, "vouchd has no Access method (an older vouchd, or dstack's own agent): the gateway "
+				 "cannot check that its keys and journal are its alone");
+		return -1;
+	}
+	const json_t *paths = json_object_get(r, "paths");
+	const json_t *journal = json_array_get(json_object_get(r, "journals"), 0);
+	int rc = json_array_size(paths) == 2 && journal ? 0 : (snprintf(err, cap, "vouchd's Access answer is incomplete"), -1);
+	for (size_t i = 0; !rc && i < 2; i++)
+		rc = owned_alone(json_array_get(paths, i), "key", i ? gw.ed25519_path : gw.ecdsa_path, r, err, cap);
+	if (!rc)
+		rc = owned_alone(journal, "journal", gw.cfg.journal, r, err, cap);
+	json_decref(r);
+	return rc;
+}
+
 static int setup_keys(char *err, size_t cap)
 {
 	snprintf(gw.ecdsa_path, sizeof gw.ecdsa_path, "%secdsa", gw.cfg.key_prefix);
 	snprintf(gw.ed25519_path, sizeof gw.ed25519_path, "%sed25519", gw.cfg.key_prefix);
-	/* both keys must be sign-only in vouchd, or anyone on its socket could take them (vouchd's sign-only
-	 * prefixes are its own: --sign-only gateway/ecdsa would leave the Ed25519 key exportable) */
-	const char *probe[2][2] = {{gw.ecdsa_path, "secp256k1"}, {gw.ed25519_path, "ed25519"}};
-	for (int i = 0; i < 2; i++) {
-		json_t *leak = gw_vouchd("GetKey", json_pack("{s:s, s:s}", "path", probe[i][0], "algorithm", probe[i][1]),
-					 err, cap);
-		if (leak) {
-			release_secret(leak, "key");
-			snprintf(err, cap, "vouchd exports the key at %s: run vouchd with --sign-only %s, so that the "
-				 "gateway's signing keys never leave it", probe[i][0], gw.cfg.key_prefix);
-			return -1;
-		}
-		if (!strstr(err, "sign-only"))
-			return -1; /* vouchd unreachable or another error: err says */
-	}
+	if (check_ownership(err, cap))
+		return -1;
 	if (key_of(gw.ecdsa_path, "secp256k1_prehashed", gw.ecdsa_pub, 33, err, cap) ||
 	    key_of(gw.ed25519_path, "ed25519", gw.ed25519_pub, 32, err, cap))
 		return -1;
@@ -231,8 +276,10 @@ int main(int argc, char **argv)
 	char dbuf[4096], err[512];
 	if (!dir)
 		dir = vouch_default_listen_dir(dbuf, sizeof dbuf);
-	gw.cfg.vouchd_sock = malloc(strlen(dir) + 16);
-	sprintf(gw.cfg.vouchd_sock, "%s/dstack.sock", dir);
+	if (vc_socket_path(dir, &gw.cfg.vouchd_sock, err, sizeof err)) {
+		fprintf(stderr, "vouch-gateway: --vouchd %s\n", err);
+		return 69;
+	}
 	/* A thread per connection: without a cap, glibc gives busy threads arenas of their own that keep memory.
 	 * A fixed mmap threshold: glibc's moving one would put the streams' large buffers in those arenas once
 	 * the first were freed, where fragmentation keeps them. */

@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 
 #include "api.h"
+#include "policy.h"
 #include "vouch/err.h"
 #include "vouch/dstack.h"
 #include "vouch/util.h"
@@ -108,6 +109,7 @@ const struct route dstack_routes[] = {
 	{"JournalGet", api_journal_get},       {"JournalCheckpoint", api_journal_checkpoint},
 	{"JournalCheckpoints", api_journal_checkpoints}, {"JournalProve", api_journal_prove},
 	{"JournalConsistency", api_journal_consistency}, {"JournalAttestation", api_journal_attestation},
+	{"Access", api_access},
 };
 const size_t n_dstack_routes = ARRAY_LEN(dstack_routes);
 

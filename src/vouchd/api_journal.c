@@ -1,6 +1,10 @@
 /* The journal's RPC methods. On dstack.sock: JournalAppend, and JournalCheckpoint {"now": true}; everywhere
  * (dstack.sock and the public listener): JournalList, JournalGet, JournalCheckpoint, JournalCheckpoints,
- * JournalProve, JournalConsistency, JournalAttestation. "journal" names one (default "default"). */
+ * JournalProve, JournalConsistency, JournalAttestation. "journal" names one (default "default").
+ * A journal a principal owns takes JournalAppend from its owner only (policy.h). JournalCheckpoint {"now":
+ * true} stays open to every client of dstack.sock: a checkpoint signs the history the journal already holds,
+ * with nothing in it a client chooses, and `vouch journal export` asks for one to cover an entry that no
+ * checkpoint covers yet, whichever component wrote it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +12,7 @@
 #include "api.h"
 #include "journal.h"
 #include "journal_json.h"
+#include "policy.h"
 #include "vouch/err.h"
 #include "vouch/util.h"
 
@@ -36,9 +41,10 @@ static int u64_field(const req *r, const char *name, uint64_t *out, int *present
 
 int api_journal_append(struct app *a, const req *r, json_t **out, char *err, size_t cap)
 {
-	const char *kind;
-	size_t kind_len;
-	if (req_str(r, "kind", &kind, &kind_len, err, cap))
+	const char *kind, *name;
+	size_t kind_len, name_len;
+	if (req_str(r, "journal", &name, &name_len, err, cap) || policy_journal_write(a, r, name, name_len, err, cap) ||
+	    req_str(r, "kind", &kind, &kind_len, err, cap))
 		return -1;
 	if (!vouch_journal_kind_valid(kind, kind_len)) {
 		snprintf(err, cap, "kind must be 1 to %d printable ASCII characters", VOUCH_JOURNAL_KIND_MAX);

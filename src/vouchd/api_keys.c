@@ -1,10 +1,12 @@
 /* Keys: GetKey, Sign, Verify (dstack.sock) and DeriveK256Key (tappd.sock), byte-identical to dstack (spec
- * §8.4–§8.6), plus vouch's key policy: paths under a sign-only prefix are never handed out, only used. */
+ * §8.4–§8.6), plus vouch's key policy: paths under a sign-only prefix are never handed out, only used, and
+ * paths a principal owns are used by their owner only (policy.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
-#include <stdlib.h>
+#include "policy.h"
 #include "vouch/err.h"
 #include "vouch/keys.h"
 #include "vouch/util.h"
@@ -27,7 +29,9 @@ static int derive(struct app *a, const req *r, int for_export, vouch_derived_key
 		snprintf(err, cap, "Unsupported algorithm");
 		return -1;
 	}
-	if (for_export && app_sign_only(a, path, path_len)) {
+	if (policy_key_use(a, r, path, path_len, err, cap))
+		return -1;
+	if (for_export && policy_sign_only(a, path, path_len)) {
 		snprintf(err, cap,
 			 "key path \"%.*s\" is sign-only: its private key never leaves vouchd (use Sign with \"path\")",
 			 (int)(path_len > 200 ? 200 : path_len), path);
@@ -143,6 +147,9 @@ int api_sign(struct app *a, const req *r, json_t **out, char *err, size_t cap)
 		snprintf(err, cap, "key paths under vouch/ are vouchd's own: no client may sign with them");
 		return -1;
 	}
+	/* the path app_signing_key signs with: dstack's "vms" when none is given */
+	if (path_len ? policy_key_use(a, r, path, path_len, err, cap) : policy_key_use(a, r, "vms", 3, err, cap))
+		return -1;
 	uint8_t *data = malloc(a->cfg.limits.max_body / 2 + 1);
 	if (!data || req_hex(r, "data", data, a->cfg.limits.max_body / 2 + 1, &len, err, cap)) {
 		free(data);

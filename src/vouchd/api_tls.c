@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "api.h"
+#include "policy.h"
 #include "vouch/err.h"
 #include "vouch/dstack.h"
 #include "vouch/util.h"
@@ -312,7 +313,9 @@ int api_derive_key(struct app *a, const req *r, json_t **out, char *err, size_t 
 	if (req_str(r, "path", &path, &path_len, err, cap) || req_bool(r, "random_seed", &random_seed, err, cap) ||
 	    read_cert_req(r, &c, 0, err, cap))
 		return -1;
-	if (app_sign_only(a, path, path_len)) {
+	if (policy_key_use(a, r, path, path_len, err, cap))
+		return -1;
+	if (policy_sign_only(a, path, path_len)) {
 		snprintf(err, cap, "key path \"%.*s\" is sign-only: its private key never leaves vouchd",
 			 (int)(path_len > 200 ? 200 : path_len), path);
 		return -1;

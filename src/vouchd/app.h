@@ -48,6 +48,8 @@ struct config {
 	unsigned journal_checkpoint_interval_s; /* 0: never by time */
 	int reseal;               /* --reseal: accept journal entries no seal covers (journal_seal.c) */
 	int new_identity;         /* --new-identity: generate app keys though the state directory was used */
+	struct principal *principals;           /* who owns which keys and journals (policy.h) */
+	size_t n_principals;
 };
 
 /* A TEE: quotes over report data, RTMR3 extension, the boot part of the event log. */

@@ -26,6 +26,7 @@ struct listener {
 	struct app *app;
 	http_limits lim;
 	struct http_guard *guard; /* the requests' deadlines */
+	const struct principal *principal;
 };
 
 /* per connection: who is on the other end */
@@ -241,9 +242,9 @@ int http_dispatch(struct app *app, enum listener_kind kind, const struct route *
 		json_decref(query);
 		return 0;
 	}
-	req r = {kind, m, NULL, get, -1, (uid_t)-1, (gid_t)-1};
+	req r = {kind, m, NULL, get, -1, (uid_t)-1, (gid_t)-1, NULL};
 	if (peer)
-		r.pid = peer->pid, r.uid = peer->uid, r.gid = peer->gid;
+		r.pid = peer->pid, r.uid = peer->uid, r.gid = peer->gid, r.principal = peer->principal;
 	vouch_buf b = {(char *)body, len, len};
 	if (get)
 		r.body = query ? query : json_object();
@@ -336,7 +337,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	const struct peer *p = ci ? ci->socket_context : NULL;
-	req peer = {l->kind, "", NULL, 0, p ? p->pid : -1, p ? p->uid : (uid_t)-1, p ? p->gid : (gid_t)-1};
+	req peer = {l->kind, "", NULL, 0, p ? p->pid : -1, p ? p->uid : (uid_t)-1, p ? p->gid : (gid_t)-1, l->principal};
 	char *out;
 	unsigned status;
 	http_dispatch(l->app, l->kind, l->routes, l->n_routes, url, get, b->data.p, b->data.len, query, &peer, &out, &status);
@@ -399,12 +400,12 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 }
 
 struct listener *listener_start(int fd, enum listener_kind kind, const struct route *routes, size_t n_routes,
-				struct app *app, const http_limits *lim)
+				struct app *app, const http_limits *lim, const struct principal *principal)
 {
 	struct listener *l = calloc(1, sizeof *l);
 	if (!l)
 		return NULL;
-	l->kind = kind, l->routes = routes, l->n_routes = n_routes, l->app = app, l->lim = *lim;
+	l->kind = kind, l->routes = routes, l->n_routes = n_routes, l->app = app, l->lim = *lim, l->principal = principal;
 	if (kind == LISTEN_PUBLIC && lim->public_quotes)
 		quote_slots = lim->public_quotes;
 	if (!(l->guard = http_guard_start(lim->head_timeout_s, lim->body_timeout_s))) {

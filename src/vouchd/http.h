@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 struct app;
+struct principal;
 
 enum listener_kind {
 	LISTEN_DSTACK, /* dstack.sock: /<Method> */
@@ -26,6 +27,7 @@ typedef struct req {
 	pid_t pid;            /* SO_PEERCRED of a unix-socket client, -1 otherwise */
 	uid_t uid;
 	gid_t gid;
+	const struct principal *principal; /* the principal whose own socket carried the request, or NULL */
 } req;
 
 /* A handler fills *out (a new JSON value; json_null() for Empty) and returns 0, or returns -1 with the
@@ -57,9 +59,10 @@ int http_dispatch(struct app *app, enum listener_kind kind, const struct route *
 		  const char *url, int get, const char *body, size_t len, json_t *query, const req *peer, char **out,
 		  unsigned *status);
 
-/* Serves routes on an already bound, listening socket (unix or TCP). Returns NULL with a message on stderr. */
+/* Serves routes on an already bound, listening socket (unix or TCP); principal: the one whose own socket it is,
+ * or NULL. Returns NULL with a message on stderr. */
 struct listener *listener_start(int fd, enum listener_kind kind, const struct route *routes, size_t n_routes,
-				struct app *app, const http_limits *limits);
+				struct app *app, const http_limits *limits, const struct principal *principal);
 void listener_stop(struct listener *l);
 
 /* Field getters. Missing fields take their defaults ("" / 0 / false / empty). Each returns 0, or -1 with a

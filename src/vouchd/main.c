@@ -19,6 +19,7 @@
 
 #include "app.h"
 #include "log.h"
+#include "policy.h"
 #include "vouch/err.h"
 #include "vouch/util.h"
 
@@ -42,7 +43,10 @@ static void usage(FILE *f)
 		"  --listen-dir DIR       where dstack.sock and tappd.sock are created ($VOUCH_LISTEN_DIR;\n"
 		"                         default /var/run/dstack as root, else $XDG_RUNTIME_DIR/vouch)\n"
 		"  --config FILE          JSON: {\"sign_only\": [prefixes], \"public\": \"ADDR:PORT\", \"limits\": {…},\n"
-		"                         \"journal\": {\"checkpoint_every\": 1000, \"checkpoint_interval_s\": 10}}\n"
+		"                         \"journal\": {\"checkpoint_every\": 1000, \"checkpoint_interval_s\": 10},\n"
+		"                         \"principals\": [{\"name\": \"gateway\", \"uid\": 998, \"gid\": 998,\n"
+		"                         \"socket\": \"gateway.sock\", \"keys\": [\"gateway/\"], \"journals\": [\"gateway\"],\n"
+		"                         \"export\": false}]} (a principal's keys and journals are its alone)\n"
 		"  --public ADDR:PORT     read-only TCP listener (Worker.Info, Worker.Version,\n"
 		"                         Worker.GetAttestationForAppKey, the journals' reads); off by default\n"
 		"  --sign-only PREFIX     key paths under PREFIX are sign-only (repeatable)\n"
@@ -70,6 +74,12 @@ static int load_config(struct config *c, const char *path)
 	}
 	json_t *v, *lim = json_object_get(o, "limits");
 	size_t i;
+	char perr[512];
+	if (policy_parse(json_object_get(o, "principals"), &c->principals, &c->n_principals, perr, sizeof perr)) {
+		vlog(LOG_ERR, "config %s: %s", path, perr);
+		json_decref(o);
+		return -1;
+	}
 	json_array_foreach(json_object_get(o, "sign_only"), i, v)
 	{
 		if (!json_is_string(v) || c->n_sign_only == MAX_SIGN_ONLY) {
@@ -111,7 +121,7 @@ static int load_config(struct config *c, const char *path)
 /* The socket is bound, given its mode and listening under a temporary name, then renamed into place: its path
  * appears only once connect() works (a client that waits for the file never meets a refused connection), and
  * a stale socket of an earlier run is replaced in one step. */
-static int unix_listen(const char *dir, const char *name, unsigned mode, char *path, size_t cap)
+static int unix_listen(const char *dir, const char *name, unsigned mode, uid_t uid, gid_t gid, char *path, size_t cap)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char tmp[sizeof sa.sun_path];
@@ -128,7 +138,8 @@ static int unix_listen(const char *dir, const char *name, unsigned mode, char *p
 	}
 	unlink(tmp); /* left by a run that died between bind and rename */
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) || chmod(tmp, (mode_t)mode) || listen(fd, 1024) ||
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) ||
+	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(tmp, uid, gid)) || chmod(tmp, (mode_t)mode) || listen(fd, 1024) ||
 	    rename(tmp, path)) {
 		vlog(LOG_ERR, "cannot listen on %s: %s", path, strerror(errno));
 		unlink(tmp);
@@ -137,6 +148,42 @@ static int unix_listen(const char *dir, const char *name, unsigned mode, char *p
 		return -1;
 	}
 	return fd;
+}
+
+/* A principal's own socket: the dstack API, mode 0600, owned by the principal's uid and gid when given and
+ * vouchd is root. In a dstack CVM, where every container runs as root, the socket is what tells components
+ * apart: mount only gateway.sock into the gateway's container. */
+struct principal_socket {
+	int fd;
+	char path[4200];
+	struct listener *l;
+};
+
+static int principal_sockets(struct app *app, struct principal_socket *ps)
+{
+	const struct config *c = &app->cfg;
+	int root = geteuid() == 0;
+	for (size_t i = 0; i < c->n_principals; i++) {
+		const struct principal *p = &c->principals[i];
+		if (p->has_uid && p->uid == 0)
+			vlog(LOG_WARN, "principal %s is uid 0: on the shared sockets every process running as root is %s",
+			     p->name, p->name);
+		if (!p->socket)
+			continue;
+		if (!root && p->has_uid && p->uid != geteuid())
+			vlog(LOG_WARN, "principal %s: vouchd is not root, so %s stays owned by uid %u: uid %u cannot connect",
+			     p->name, p->socket, (unsigned)geteuid(), (unsigned)p->uid);
+		uid_t uid = root && p->has_uid ? p->uid : (uid_t)-1;
+		gid_t gid = root && p->has_gid ? p->gid : (gid_t)-1;
+		ps[i].fd = unix_listen(c->listen_dir, p->socket, 0600, uid, gid, ps[i].path, sizeof ps[i].path);
+		if (ps[i].fd < 0)
+			return -1;
+		ps[i].l = listener_start(ps[i].fd, LISTEN_DSTACK, dstack_routes, n_dstack_routes, app, &c->limits, p);
+		if (!ps[i].l)
+			return -1;
+		vlog(LOG_INFO, "principal %s: %s", p->name, ps[i].path);
+	}
+	return 0;
 }
 
 /* Listens on addr; *bound is the address it got (the port the system chose for port 0), for the ready line. */
@@ -278,18 +325,24 @@ int main(int argc, char **argv)
 		app_free(&app);
 		return 1;
 	}
+	/* the principals' sockets first: once dstack.sock is there, so are they */
+	static struct principal_socket ps[MAX_PRINCIPALS];
+	for (size_t i = 0; i < MAX_PRINCIPALS; i++)
+		ps[i].fd = -1;
+	int ok = principal_sockets(&app, ps) == 0;
 	char dpath[4200], tpath[4200];
-	int dfd = unix_listen(c.listen_dir, "dstack.sock", c.socket_mode, dpath, sizeof dpath);
-	int tfd = dfd < 0 ? -1 : unix_listen(c.listen_dir, "tappd.sock", c.socket_mode, tpath, sizeof tpath);
+	int dfd = !ok ? -1 : unix_listen(c.listen_dir, "dstack.sock", c.socket_mode, (uid_t)-1, (gid_t)-1, dpath, sizeof dpath);
+	int tfd = dfd < 0 ? -1 : unix_listen(c.listen_dir, "tappd.sock", c.socket_mode, (uid_t)-1, (gid_t)-1, tpath, sizeof tpath);
 	char public_bound[NI_MAXHOST + NI_MAXSERV + 4] = "";
 	int pfd = tfd < 0 || !c.public_addr ? -1 : tcp_listen(c.public_addr, public_bound, sizeof public_bound);
 	struct listener *ld = NULL, *lt = NULL, *lp = NULL;
 	int rc = 1;
 	if (dfd < 0 || tfd < 0 || (c.public_addr && pfd < 0))
 		goto out;
-	ld = listener_start(dfd, LISTEN_DSTACK, dstack_routes, n_dstack_routes, &app, &c.limits);
-	lt = ld ? listener_start(tfd, LISTEN_TAPPD, tappd_routes, n_tappd_routes, &app, &c.limits) : NULL;
-	lp = lt && pfd >= 0 ? listener_start(pfd, LISTEN_PUBLIC, public_routes, n_public_routes, &app, &c.limits) : NULL;
+	ld = listener_start(dfd, LISTEN_DSTACK, dstack_routes, n_dstack_routes, &app, &c.limits, NULL);
+	lt = ld ? listener_start(tfd, LISTEN_TAPPD, tappd_routes, n_tappd_routes, &app, &c.limits, NULL) : NULL;
+	lp = lt && pfd >= 0 ? listener_start(pfd, LISTEN_PUBLIC, public_routes, n_public_routes, &app, &c.limits, NULL)
+			    : NULL;
 	if (!ld || !lt || (pfd >= 0 && !lp))
 		goto out;
 	struct timespec t1;
@@ -302,6 +355,11 @@ int main(int argc, char **argv)
 	vlog(LOG_INFO, "signal %d: shutting down", sig);
 	rc = 0;
 out:
+	for (size_t i = 0; i < MAX_PRINCIPALS; i++) {
+		listener_stop(ps[i].l);
+		if (ps[i].fd >= 0)
+			unlink(ps[i].path);
+	}
 	listener_stop(lp);
 	listener_stop(lt);
 	listener_stop(ld);
@@ -310,5 +368,6 @@ out:
 	if (tfd >= 0)
 		unlink(tpath);
 	app_free(&app);
+	policy_free(c.principals, c.n_principals);
 	return rc;
 }

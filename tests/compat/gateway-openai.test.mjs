@@ -28,7 +28,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // port 0: the gateway listens on a port the system picks and prints it once it listens
 async function gateway(extra = [], tls = false) {
-  const g = await start(GATEWAY, ['--backend', `http://127.0.0.1:${backendPort}`, '--listen', '127.0.0.1:0', '--vouchd', run,
+  const g = await start(GATEWAY, ['--backend', `http://127.0.0.1:${backendPort}`, '--listen', '127.0.0.1:0',
+    '--vouchd', path.join(run, 'gateway.sock'),
     '--token-file', path.join(dir, 'token'), ...(tls ? ['--tls'] : []), ...extra],
   (o) => /vouch-gateway: serving (https?:\/\/127\.0\.0\.1:\d+)/.exec(o));
   return { ...g, url: g.m[1] };
@@ -39,8 +40,11 @@ before(async () => {
   state = path.join(dir, 'state');
   run = path.join(dir, 'run');
   writeFileSync(path.join(dir, 'token'), `${TOKEN}\n`);
-  await start(VOUCHD, ['--tee', 'sim', '--state-dir', state, '--listen-dir', run, '--sign-only', 'gateway/', '-q'],
-    () => existsSync(path.join(run, 'dstack.sock')));
+  // the gateway's principal: its keys and journal are its own, reached through its own socket
+  writeFileSync(path.join(dir, 'vouchd.json'), JSON.stringify({ principals: [
+    { name: 'gateway', socket: 'gateway.sock', keys: ['gateway/'], journals: ['gateway'] }] }));
+  await start(VOUCHD, ['--tee', 'sim', '--state-dir', state, '--listen-dir', run, '--config', path.join(dir, 'vouchd.json'),
+    '-q'], () => existsSync(path.join(run, 'gateway.sock')));
   const b = await start(FAKE_LLM, [], (o) => /port (\d+)/.exec(o));
   backendPort = Number(b.m[1]);
   gwUrl = (await gateway()).url;

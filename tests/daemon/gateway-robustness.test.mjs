@@ -23,8 +23,10 @@ const ABORTS = Number(process.env.GATEWAY_ABORTS || (SANITIZED ? 2000 : 10000));
 let dir, run, gateways = [], backend, backendProc;
 
 async function gateway(backendUrl, extra = [], runDir = run) {
-  // port 0: the system picks a free one, which the gateway prints once it listens
-  const g = await start(GATEWAY, ['--backend', backendUrl, '--listen', '127.0.0.1:0', '--vouchd', runDir, ...extra],
+  // port 0: the system picks a free one, which the gateway prints once it listens; vouchd through the
+  // gateway principal's own socket
+  const g = await start(GATEWAY, ['--backend', backendUrl, '--listen', '127.0.0.1:0', '--vouchd',
+    path.join(runDir, 'gateway.sock'), ...extra],
     (o) => /vouch-gateway: serving http:\/\/127\.0\.0\.1:(\d+)/.exec(o));
   gateways.push(g.p);
   return { ...g, port: Number(g.m[1]) };
@@ -56,8 +58,10 @@ const status = (pid, field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(rea
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'vouch-gwr-'));
   run = path.join(dir, 'run');
-  await start(VOUCHD, ['--tee', 'sim', '--state-dir', path.join(dir, 'state'), '--listen-dir', run, '--sign-only', 'gateway/', '-q'],
-    () => existsSync(path.join(run, 'dstack.sock')));
+  writeFileSync(path.join(dir, 'vouchd.json'), JSON.stringify({ principals: [
+    { name: 'gateway', socket: 'gateway.sock', keys: ['gateway/'], journals: ['gateway'] }] }));
+  await start(VOUCHD, ['--tee', 'sim', '--state-dir', path.join(dir, 'state'), '--listen-dir', run, '--config',
+    path.join(dir, 'vouchd.json'), '-q'], () => existsSync(path.join(run, 'gateway.sock')));
   const b = await start(FAKE_LLM, [], (o) => /port (\d+)/.exec(o));
   backend = `http://127.0.0.1:${b.m[1]}`;
   backendProc = b.p;
@@ -255,9 +259,13 @@ test('SIGTERM during a stream: the gateway ends it and exits at once', async () 
 });
 
 test('a vouchd that would export either key: the gateway refuses to start', async () => {
+  // the principal lets its keys be exported ("export": true); only gateway/ecdsa is sign-only
   const run2 = path.join(dir, 'run2');
+  writeFileSync(path.join(dir, 'vouchd2.json'), JSON.stringify({ principals: [
+    { name: 'gateway', socket: 'gateway.sock', keys: ['gateway/'], journals: ['gateway'], export: true }] }));
   await start(VOUCHD, ['--tee', 'sim', '--state-dir', path.join(dir, 'state2'), '--listen-dir', run2,
-    '--sign-only', 'gateway/ecdsa', '-q'], () => existsSync(path.join(run2, 'dstack.sock')));
+    '--config', path.join(dir, 'vouchd2.json'), '--sign-only', 'gateway/ecdsa', '-q'],
+  () => existsSync(path.join(run2, 'gateway.sock')));
   await assert.rejects(gateway(backend, [], run2), /exports the key at gateway\/ed25519/);
 });
 

@@ -28,13 +28,14 @@ before(async () => {
   const run = path.join(dir, 'run');
   const config = path.join(dir, 'vouchd.json');
   writeFileSync(config, JSON.stringify({ limits: { max_connections: MAX_CONN, per_ip_connections: PER_IP,
-    head_timeout_s: HEAD_S, body_timeout_s: BODY_S } }));
+    head_timeout_s: HEAD_S, body_timeout_s: BODY_S },
+  principals: [{ name: 'gateway', socket: 'gateway.sock', keys: ['gateway/'], journals: ['gateway'] }] }));
   const v = await start(VOUCHD, ['--tee', 'sim', '--state-dir', path.join(dir, 'state'), '--listen-dir', run,
     '--sign-only', 'gateway/', '--config', config, '--public', '127.0.0.1:0'], (o) => / public 127\.0\.0\.1:(\d+)/.exec(o));
   vouchdPort = Number(v.m[1]);
   const b = await start(FAKE_LLM, [], (o) => /port (\d+)/.exec(o));
-  const g = await start(GATEWAY, ['--backend', `http://127.0.0.1:${b.m[1]}`, '--listen', '127.0.0.1:0', '--vouchd', run,
-    '--max-connections', String(MAX_CONN), '--per-ip-connections', String(PER_IP), '--head-timeout', String(HEAD_S),
+  const g = await start(GATEWAY, ['--backend', `http://127.0.0.1:${b.m[1]}`, '--listen', '127.0.0.1:0',
+    '--vouchd', path.join(run, 'gateway.sock'), '--max-connections', String(MAX_CONN), '--per-ip-connections', String(PER_IP), '--head-timeout', String(HEAD_S),
     '--body-timeout', String(BODY_S)], (o) => /vouch-gateway: serving http:\/\/127\.0\.0\.1:(\d+)/.exec(o));
   gatewayPort = Number(g.m[1]);
 });

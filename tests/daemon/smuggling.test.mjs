@@ -5,7 +5,7 @@
 // application sees the headers (SECURITY.md).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,12 +22,15 @@ const servers = {};
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'vouch-smuggle-'));
   const run = path.join(dir, 'run');
+  const config = path.join(dir, 'vouchd.json');
+  writeFileSync(config, JSON.stringify({ principals: [
+    { name: 'gateway', socket: 'gateway.sock', keys: ['gateway/'], journals: ['gateway'] }] }));
   const v = await start(VOUCHD, ['--tee', 'sim', '--state-dir', path.join(dir, 'state'), '--listen-dir', run,
-    '--sign-only', 'gateway/', '--public', '127.0.0.1:0'], (o) => / public 127\.0\.0\.1:(\d+)/.exec(o));
+    '--config', config, '--public', '127.0.0.1:0'], (o) => / public 127\.0\.0\.1:(\d+)/.exec(o));
   servers.vouchd = { port: Number(v.m[1]), path: '/prpc/Worker.Version', body: '{}', max: 1 << 20 };
   const b = await start(FAKE_LLM, [], (o) => /port (\d+)/.exec(o));
-  const g = await start(GATEWAY, ['--backend', `http://127.0.0.1:${b.m[1]}`, '--listen', '127.0.0.1:0', '--vouchd', run,
-    '--max-body', '1024'], (o) => /vouch-gateway: serving http:\/\/127\.0\.0\.1:(\d+)/.exec(o));
+  const g = await start(GATEWAY, ['--backend', `http://127.0.0.1:${b.m[1]}`, '--listen', '127.0.0.1:0',
+    '--vouchd', path.join(run, 'gateway.sock'), '--max-body', '1024'], (o) => /vouch-gateway: serving http:\/\/127\.0\.0\.1:(\d+)/.exec(o));
   const chat = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
   servers.gateway = { port: Number(g.m[1]), path: '/v1/chat/completions', body: chat, max: 1024 };
 });

@@ -66,6 +66,7 @@ expect 66 "a missing bundle" -- $J verify "$T/none.json"
 
 expect 0 "audit the database" -- $J audit "$T/state/journal.db"
 contains "CONSISTENT" "consistent"
+contains "does not check that a TEE holds it" "and says the key's binding to a TEE is not checked by an audit"
 expect 0 "audit through the public listener" -- $J audit "http://127.0.0.1:$PORT" --json
 json 'j.ok && j.entries===12 && j.checkpoints>=3 && j.uncovered_entries===0' "URL audit: 12 entries, every checkpoint reproduced"
 $J checkpoint --now --journal agent-2 $L >/dev/null

@@ -68,6 +68,9 @@ int vouch_file_write_atomic(const char *path, const void *data, size_t len, unsi
 /* Reads a whole file (or "-" for stdin; pipes work) of at most max bytes into a malloc'd buffer with a NUL
  * after the data. Returns 0, VOUCH_E_IO (errno tells why), VOUCH_E_LIMIT or VOUCH_E_NOMEM. */
 int vouch_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
+/* The same for a file that must be a regular file (a daemon's state): a FIFO, a device or a directory in its
+ * place is refused (VOUCH_E_IO, errno EINVAL) instead of blocking or reading without end. */
+int vouch_file_read_regular(const char *path, size_t max, uint8_t **out, size_t *len);
 
 /* Where vouchd keeps its sockets and its state, when no option says: $VOUCH_LISTEN_DIR / $VOUCH_STATE_DIR;
  * as root /var/run/dstack (where dstack's SDKs look) and /var/lib/vouch; otherwise

@@ -56,6 +56,8 @@ fail:;
 	return VOUCH_E_IO;
 }
 
+static int read_fd(int fd, size_t max, uint8_t **out, size_t *len);
+
 int vouch_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
 {
 	*out = NULL;
@@ -63,6 +65,28 @@ int vouch_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
 	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return VOUCH_E_IO;
+	return read_fd(fd, max, out, len);
+}
+
+int vouch_file_read_regular(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	*out = NULL;
+	*len = 0;
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; a regular file ignores it */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0)
+		return VOUCH_E_IO;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return VOUCH_E_IO;
+	}
+	return read_fd(fd, max, out, len);
+}
+
+static int read_fd(int fd, size_t max, uint8_t **out, size_t *len)
+{
 	size_t cap = 65536, n = 0;
 	uint8_t *buf = malloc(cap + 1);
 	int err = buf ? 0 : VOUCH_E_NOMEM;

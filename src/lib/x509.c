@@ -170,12 +170,16 @@ static int parse_cert_extensions(cert *c, span exts)
 		return VOUCH_E_DER;
 	rd s = rd_init(seq.p, seq.len);
 	uint64_t seen = 0; /* id-ce extensions seen, to refuse duplicates */
-	int seen_sgx = 0;
+	int seen_sgx = 0, count = 0;
 	while (rd_left(&s)) {
 		span id, value;
 		int critical, err;
 		if ((err = read_extension(&s, &id, &critical, &value)))
 			return err;
+		/* the duplicate check looks back over the extensions before: bounded, so that a certificate of tens
+		 * of thousands of tiny extensions cannot make it quadratic (Intel's certificates carry under 10) */
+		if (++count > 64)
+			return VOUCH_E_CERT_PARSE;
 		int ce = ce_id(id);
 		if (ce >= 0 && ce < 64) {
 			if (seen & (1ull << ce))

@@ -48,7 +48,7 @@ static int load_app_keys(struct app *a, const char *path, char *err, size_t cap)
 {
 	uint8_t *text;
 	size_t n;
-	if (vouch_file_read(path, 1 << 20, &text, &n)) {
+	if (vouch_file_read_regular(path, 1 << 20, &text, &n)) {
 		snprintf(err, cap, "app keys %s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -222,7 +222,7 @@ static int load_identity(struct app *a, char *err, size_t cap)
 		snprintf(err, cap, "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (vouch_file_read(path, 4 << 20, &text, &n)) {
+	if (vouch_file_read_regular(path, 4 << 20, &text, &n)) {
 		snprintf(err, cap, "app compose %s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -240,9 +240,11 @@ static int load_identity(struct app *a, char *err, size_t cap)
 	path = path_join(c->state_dir, "instance-id-seed");
 	uint8_t seed[20], buf[40];
 	size_t got = 0;
-	if (vouch_file_read(path, 64, &text, &n) == 0) {
-		if (vouch_hex_decode(seed, 20, &got, (const char *)text, n))
+	/* "<40 hex>", then "\njournals\n" once this instance's journals have been sealed (journal_seal.c) */
+	if (vouch_file_read_regular(path, 64, &text, &n) == 0) {
+		if (n < 40 || vouch_hex_decode(seed, 20, &got, (const char *)text, 40))
 			got = 0;
+		a->journals_begun = got == 20 && n == 50 && !memcmp(text + 40, "\njournals\n", 10);
 		free(text);
 	}
 	if (got != 20) {
@@ -255,6 +257,7 @@ static int load_identity(struct app *a, char *err, size_t cap)
 			goto out;
 		}
 	}
+	memcpy(a->instance_seed, seed, 20);
 	memcpy(buf, seed, 20);
 	memcpy(buf + 20, a->app_id, 20);
 	uint8_t h[32];
@@ -263,7 +266,7 @@ static int load_identity(struct app *a, char *err, size_t cap)
 	/* VM config from a sys-config file (its vm_config string) */
 	a->vm_config = strdup("{}");
 	if (c->sys_config) {
-		if (vouch_file_read(c->sys_config, 1 << 20, &text, &n)) {
+		if (vouch_file_read_regular(c->sys_config, 1 << 20, &text, &n)) {
 			snprintf(err, cap, "sys config %s: %s", c->sys_config, strerror(errno));
 			goto out;
 		}

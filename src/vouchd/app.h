@@ -95,6 +95,8 @@ struct app {
 	size_t os_image_hash_len;
 
 	struct backend *tee;
+	uint8_t instance_seed[20];
+	int journals_begun;       /* instance-id-seed says this instance's journals were sealed once */
 	struct journals *journals;
 	char *events_path;        /* the runtime event log file (JSON lines) */
 	char *events_flock;       /* tdx: dstack's lock file, shared with other writers of the log */

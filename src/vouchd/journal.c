@@ -368,6 +368,14 @@ static struct journal *load(struct journals *js, vouch_journal_store *st, const 
 		snprintf(err, cap, "journal %s was created with another app key (its key is not derivable here)", info->name);
 		goto fail;
 	}
+	uint8_t id[32];
+	vouch_journal_id(id, pub, info->name, strlen(info->name));
+	if (!e && memcmp(id, info->id, 32) != 0) {
+		/* the id is the key's and the name's: vouchd never signs or measures an id the store chose */
+		snprintf(err, cap, "journal %s: its stored id is not the hash of its key and name: the store was altered",
+			 info->name);
+		goto fail;
+	}
 	if (!e)
 		e = vouch_journal_store_scan(st, info->name, 0, UINT64_MAX, load_leaf, j);
 	if (!e)
@@ -473,6 +481,11 @@ struct journal *journal_get(struct journals *js, const char *name, size_t len, i
 	}
 out:
 	pthread_mutex_unlock(&js->create_lock);
+	/* sealed from its first moment (a checkpoint of size 0), so that a crash before its first real checkpoint
+	 * leaves a journal vouchd will start on; at start-up the writer is not running yet and journals_open does it */
+	vouch_journal_checkpoint c0;
+	if (j && js->started && journal_checkpoint_now(js, j, &c0, err, cap))
+		vlog(LOG_ERR, "journal %s: its first checkpoint: %s", info.name, err);
 	return j;
 }
 
@@ -510,6 +523,7 @@ int journals_open(struct journals *js, struct app *a, unsigned checkpoint_every,
 	pthread_mutex_init(&js->q_lock, NULL);
 	pthread_cond_init(&js->q_cond, NULL);
 	js->path = path_join(a->cfg.state_dir, "journal.db");
+	int had_store = js->path && path_exists(js->path);
 	char msg[512];
 	if (!js->path || vouch_journal_store_open(&js->writer, js->path, 0, msg, sizeof msg) ||
 	    vouch_journal_store_open(&js->reader, js->path, 0, msg, sizeof msg)) {
@@ -531,7 +545,7 @@ int journals_open(struct journals *js, struct app *a, unsigned checkpoint_every,
 		     (unsigned long long)j->tree.size, (unsigned long long)(j->have_latest ? j->latest.tree_size : 0));
 	}
 	/* nothing is signed before the store is reconciled with what vouchd sealed */
-	if (journal_seal_check(js, a->cfg.reseal, err, cap))
+	if (journal_seal_check(js, had_store, a->cfg.reseal, err, cap))
 		return -1;
 	for (size_t i = 0; i < js->n; i++)
 		if (measure_again(js, js->j[i], err, cap))

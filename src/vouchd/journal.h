@@ -69,6 +69,7 @@ int journal_checkpoint_now(struct journals *js, struct journal *j, vouch_journal
  * each checkpoint; checked at start (a journal with entries must reproduce its sealed checkpoint; none sealed:
  * refused unless reseal). */
 int journal_seal_write(struct journals *js);
-int journal_seal_check(struct journals *js, int reseal, char *err, size_t cap);
+/* had_store: journal.db existed before this start. */
+int journal_seal_check(struct journals *js, int had_store, int reseal, char *err, size_t cap);
 
 #endif

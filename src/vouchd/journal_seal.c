@@ -11,19 +11,63 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "app.h"
 #include "journal.h"
 #include "journal_json.h"
 #include "log.h"
 #include "vouch/err.h"
+#include "vouch/keys.h"
 #include "vouch/util.h"
 
 #define SEAL_FORMAT "vouch-journal-seal/1"
 
+/* The seal's MAC: HMAC-SHA256 under a key derived inside vouchd (vouch/journal-seal) over the compact,
+ * key-sorted text of "journals". Each checkpoint in it is signed already; the MAC is what stops a seal from
+ * being edited as a whole — a journal dropped from it, or an older genuine checkpoint put in its place. */
+static int seal_mac(struct journals *js, const json_t *journals, uint8_t out[32])
+{
+	vouch_derived_key k;
+	char *text = json_dumps(journals, JSON_COMPACT | JSON_SORT_KEYS);
+	unsigned len = 32;
+	int e = text ? vouch_get_key(&k, js->app->root, "vouch/journal-seal", 18, "journal-seal", 12, VOUCH_ALG_SECP256K1)
+		     : VOUCH_E_NOMEM;
+	if (!e && !HMAC(EVP_sha256(), k.key, 32, (const uint8_t *)text, strlen(text), out, &len))
+		e = VOUCH_E_ARG;
+	vouch_wipe(&k, sizeof k);
+	free(text);
+	return e;
+}
+
+/* Two threads write the seal (the writer after a checkpoint, the main thread at start): one at a time, since
+ * the atomic write's temporary file is named by the process. */
+static pthread_mutex_t seal_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static char *seal_path(const struct journals *js)
 {
 	return path_join(js->app->cfg.state_dir, "journal.seal");
+}
+
+/* Once: the instance-id-seed gains "journals", so that a state directory whose store and seal are later both
+ * gone is told from one that never had them. */
+static int mark_begun(struct journals *js)
+{
+	struct app *a = js->app;
+	char text[51], *path = path_join(a->cfg.state_dir, "instance-id-seed");
+	vouch_hex_encode(text, a->instance_seed, 20);
+	memcpy(text + 40, "\njournals\n", 10);
+	pthread_mutex_lock(&seal_lock);
+	int e = a->journals_begun ? 0 : path ? vouch_file_write_atomic(path, text, 50, 0600) : VOUCH_E_NOMEM;
+	if (e)
+		vlog(LOG_ERR, "journal: cannot mark %s: %s", path ? path : "instance-id-seed", strerror(errno));
+	else
+		a->journals_begun = 1;
+	pthread_mutex_unlock(&seal_lock);
+	free(path);
+	return e;
 }
 
 int journal_seal_write(struct journals *js)
@@ -40,12 +84,22 @@ int journal_seal_write(struct journals *js)
 			json_object_set_new(sealed, list[i]->info.name, jj_checkpoint(&list[i]->latest));
 		pthread_rwlock_unlock(&list[i]->lock);
 	}
-	json_t *o = json_pack("{s:s, s:o}", "format", SEAL_FORMAT, "journals", sealed);
+	uint8_t mac[32];
+	char mac_hex[65];
+	int e = seal_mac(js, sealed, mac);
+	vouch_hex_encode(mac_hex, mac, 32);
+	json_t *o = e ? NULL : json_pack("{s:s, s:o, s:s}", "format", SEAL_FORMAT, "journals", sealed, "mac", mac_hex);
+	if (e)
+		json_decref(sealed);
 	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	char *path = seal_path(js);
-	int e = !text || !path ? VOUCH_E_NOMEM : vouch_file_write_atomic(path, text, strlen(text), 0600);
+	pthread_mutex_lock(&seal_lock);
+	e = !text || !path ? VOUCH_E_NOMEM : vouch_file_write_atomic(path, text, strlen(text), 0600);
+	pthread_mutex_unlock(&seal_lock);
 	if (e)
 		vlog(LOG_ERR, "journal: cannot write the seal %s: %s", path ? path : "", strerror(errno));
+	else
+		e = mark_begun(js);
 	json_decref(o);
 	free(text);
 	free(path);
@@ -77,28 +131,43 @@ static int check_one(struct journals *js, struct journal *j, const vouch_journal
 	return 0;
 }
 
-int journal_seal_check(struct journals *js, int reseal, char *err, size_t cap)
+int journal_seal_check(struct journals *js, int had_store, int reseal, char *err, size_t cap)
 {
 	char *path = seal_path(js), msg[256];
-	uint8_t *text = NULL;
-	size_t len;
+	uint8_t *text = NULL, mac[32], want[32];
+	size_t len, mac_len = 0;
 	if (!path) {
 		snprintf(err, cap, "out of memory");
 		return -1;
 	}
-	int missing = vouch_file_read(path, 1 << 20, &text, &len) != 0;
-	if (missing && errno != ENOENT) {
-		snprintf(err, cap, "%s: %s", path, strerror(errno));
+	int re = vouch_file_read_regular(path, 1 << 20, &text, &len);
+	int missing = re == VOUCH_E_IO && errno == ENOENT;
+	if (re && !missing) {
+		snprintf(err, cap, "%s: %s", path, re == VOUCH_E_IO ? strerror(errno) : vouch_strerror(re));
 		free(path);
 		return -1;
 	}
 	json_t *o = missing ? NULL : json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, NULL);
 	free(text);
-	json_t *sealed = json_object_get(o, "journals");
+	json_t *sealed = json_object_get(o, "journals"), *m = json_object_get(o, "mac");
 	int rc = 0;
 	if (!missing && (!json_is_object(sealed) || !json_is_string(json_object_get(o, "format")) ||
-			 strcmp(json_string_value(json_object_get(o, "format")), SEAL_FORMAT))) {
-		snprintf(err, cap, "%s is not a journal seal (%s)", path, SEAL_FORMAT);
+			 strcmp(json_string_value(json_object_get(o, "format")), SEAL_FORMAT) || json_object_size(o) != 3 ||
+			 !json_is_string(m) ||
+			 vouch_hex_decode(mac, sizeof mac, &mac_len, json_string_value(m), json_string_length(m)) ||
+			 mac_len != 32)) {
+		snprintf(err, cap, "%s is not a journal seal (%s: format, journals, mac)", path, SEAL_FORMAT);
+		rc = -1;
+	} else if (!missing && (seal_mac(js, sealed, want) || CRYPTO_memcmp(want, mac, 32))) {
+		snprintf(err, cap, "%s was not written by vouchd (its MAC does not verify): it was edited", path);
+		rc = -1;
+	} else if (missing && !had_store && js->app->journals_begun && !reseal) {
+		/* this instance sealed its journals before (its instance-id-seed says so), and the store and the seal
+		 * are gone: a new history under the same journal keys would be a fork of what vouchd signed. To begin
+		 * anew unseen, one must delete the seed too, which gives the TD another instance id in every quote. */
+		snprintf(err, cap, "the journal store and its seal are gone from %s, which vouchd used before: a new "
+			 "journal would sign another history under the same keys; restore them, or start with --reseal "
+			 "to begin the journals anew", js->app->cfg.state_dir);
 		rc = -1;
 	}
 	/* every sealed journal is still there and reproduces its checkpoint */

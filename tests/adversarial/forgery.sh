@@ -202,6 +202,37 @@ $J checkpoint --listen-dir "$R" --json >"$T/out"
 json "j.checkpoint.tree_size===$((last + 1))" "  its checkpoint covers every entry"
 stop $pid; pid=0
 
+# 11c. the seal edited as a whole, or gone with the store; a journal created just before a crash
+cp "$S/journal.seal" "$T/seal.good"
+sqlite3 "$S/journal.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+cp "$S/journal.db" "$T/db.good"
+node -e "
+const fs=require('fs');const s=JSON.parse(fs.readFileSync('$S/journal.seal'));delete s.journals.default;
+fs.writeFileSync('$S/journal.seal',JSON.stringify(s));"
+starts_refused "a journal dropped from the seal: refused" "its MAC does not verify" "$S" "$R"
+cp "$T/seal.good" "$S/journal.seal"
+node -e "
+const fs=require('fs');const s=JSON.parse(fs.readFileSync('$S/journal.seal'));
+s.journals.default=JSON.parse(fs.readFileSync('$T/b3.json')).checkpoint; // an older genuine checkpoint
+fs.writeFileSync('$S/journal.seal',JSON.stringify(s));"
+starts_refused "an older genuine checkpoint put in the seal: refused" "its MAC does not verify" "$S" "$R"
+rm "$S/journal.seal"; mkfifo "$S/journal.seal"
+starts_refused "a FIFO in the seal's place: refused, not waited on" "journal.seal" "$S" "$R"
+rm "$S/journal.seal"; cp "$T/seal.good" "$S/journal.seal"
+mkdir "$T/gone" && mv "$S/journal.db" "$S/journal.seal" "$T/gone/"
+starts_refused "the store and its seal both gone: refused (a new history under the same keys)" "are gone from" "$S" "$R"
+mv "$T/gone/journal.db" "$T/gone/journal.seal" "$S/"
+sqlite3 "$S/journal.db" "UPDATE journal SET id = zeroblob(32) WHERE name='default'"
+starts_refused "a journal id edited in the store: refused" "stored id is not the hash" "$S" "$R"
+cp "$T/db.good" "$S/journal.db"
+expect 0 "vouchd starts again" -- start "$S" "$R"
+pid=$started
+$J append post '{"new":"journal"}' --journal fresh --listen-dir "$R" >/dev/null
+kill -9 $pid; wait $pid 2>/dev/null; pid=0
+expect 0 "a journal created just before a crash: vouchd starts on it" -- start "$S" "$R"
+pid=$started
+stop $pid; pid=0
+
 # low: app keys gone, a new identity only when asked; a state directory anyone can write
 mv "$S/app-keys.json" "$T/keys.bak"
 starts_refused "app-keys.json missing from a used state directory: refused" "--new-identity" "$S" "$R"

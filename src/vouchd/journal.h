@@ -70,5 +70,8 @@ int journal_checkpoint_now(struct journals *js, struct journal *j, vouch_journal
  * refused unless reseal). */
 int journal_seal_write(struct journals *js);
 int journal_seal_check(struct journals *js, int reseal, char *err, size_t cap);
+/* The same check of a seal's text (NULL: no seal file), named path in messages; reads no file. */
+int journal_seal_check_text(struct journals *js, const char *path, const uint8_t *text, size_t len, int reseal,
+			    char *err, size_t cap);
 
 #endif

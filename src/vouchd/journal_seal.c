@@ -77,23 +77,14 @@ static int check_one(struct journals *js, struct journal *j, const vouch_journal
 	return 0;
 }
 
-int journal_seal_check(struct journals *js, int reseal, char *err, size_t cap)
+/* The seal text (NULL: there is no seal file) checked against the journals js holds; path names the seal in
+ * messages. Reads nothing but its arguments, so that it can be fuzzed (fuzz/fuzz_seal.c). */
+int journal_seal_check_text(struct journals *js, const char *path, const uint8_t *text, size_t len, int reseal,
+			    char *err, size_t cap)
 {
-	char *path = seal_path(js), msg[256];
-	uint8_t *text = NULL;
-	size_t len;
-	if (!path) {
-		snprintf(err, cap, "out of memory");
-		return -1;
-	}
-	int missing = vouch_file_read(path, 1 << 20, &text, &len) != 0;
-	if (missing && errno != ENOENT) {
-		snprintf(err, cap, "%s: %s", path, strerror(errno));
-		free(path);
-		return -1;
-	}
+	char msg[256];
+	int missing = text == NULL;
 	json_t *o = missing ? NULL : json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, NULL);
-	free(text);
 	json_t *sealed = json_object_get(o, "journals");
 	int rc = 0;
 	if (!missing && (!json_is_object(sealed) || !json_is_string(json_object_get(o, "format")) ||
@@ -140,6 +131,26 @@ int journal_seal_check(struct journals *js, int reseal, char *err, size_t cap)
 		}
 	}
 	json_decref(o);
+	return rc;
+}
+
+int journal_seal_check(struct journals *js, int reseal, char *err, size_t cap)
+{
+	char *path = seal_path(js);
+	uint8_t *text = NULL;
+	size_t len = 0;
+	if (!path) {
+		snprintf(err, cap, "out of memory");
+		return -1;
+	}
+	int missing = vouch_file_read(path, 1 << 20, &text, &len) != 0;
+	if (missing && errno != ENOENT) {
+		snprintf(err, cap, "%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	int rc = journal_seal_check_text(js, path, missing ? NULL : text, len, reseal, err, cap);
+	free(text);
 	free(path);
 	return rc;
 }

@@ -83,8 +83,12 @@ static int parse_rfc3339_offset(const char *s, int64_t *out)
 	if ((*p == 'Z' || *p == 'z') && !p[1]) {
 		off = 0;
 	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
-		int oh, om, m = 0;
-		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &m) != 2 || m != 5 || oh > 23 || om > 59)
+		/* digits only: sscanf's %2d would take "+-1:00" and "+ 1:00" (RFC 3339: time-numoffset) */
+		for (int i = 1; i < 6; i++)
+			if (i != 3 && !(p[i] >= '0' && p[i] <= '9'))
+				return -1;
+		int oh = (p[1] - '0') * 10 + (p[2] - '0'), om = (p[4] - '0') * 10 + (p[5] - '0');
+		if (oh > 23 || om > 59)
 			return -1;
 		off = (*p == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
 	} else {

@@ -71,5 +71,10 @@ int journal_checkpoint_now(struct journals *js, struct journal *j, vouch_journal
 int journal_seal_write(struct journals *js);
 /* had_store: journal.db existed before this start. */
 int journal_seal_check(struct journals *js, int had_store, int reseal, char *err, size_t cap);
+/* The seal's MAC over its "journals" object (a json_t *; jansson is the caller's). */
+int journal_seal_mac(struct journals *js, const void *journals, uint8_t out[32]);
+/* The same check of a seal's text (NULL: no seal file), named path in messages; reads no file. */
+int journal_seal_check_text(struct journals *js, const char *path, const uint8_t *text, size_t len, int had_store,
+			    int reseal, char *err, size_t cap);
 
 #endif

@@ -28,7 +28,7 @@
 /* The seal's MAC: HMAC-SHA256 under a key derived inside vouchd (vouch/journal-seal) over the compact,
  * key-sorted text of "journals". Each checkpoint in it is signed already; the MAC is what stops a seal from
  * being edited as a whole — a journal dropped from it, or an older genuine checkpoint put in its place. */
-static int seal_mac(struct journals *js, const json_t *journals, uint8_t out[32])
+int journal_seal_mac(struct journals *js, const void *journals, uint8_t out[32])
 {
 	vouch_derived_key k;
 	char *text = json_dumps(journals, JSON_COMPACT | JSON_SORT_KEYS);
@@ -86,7 +86,7 @@ int journal_seal_write(struct journals *js)
 	}
 	uint8_t mac[32];
 	char mac_hex[65];
-	int e = seal_mac(js, sealed, mac);
+	int e = journal_seal_mac(js, sealed, mac);
 	vouch_hex_encode(mac_hex, mac, 32);
 	json_t *o = e ? NULL : json_pack("{s:s, s:o, s:s}", "format", SEAL_FORMAT, "journals", sealed, "mac", mac_hex);
 	if (e)
@@ -131,24 +131,16 @@ static int check_one(struct journals *js, struct journal *j, const vouch_journal
 	return 0;
 }
 
-int journal_seal_check(struct journals *js, int had_store, int reseal, char *err, size_t cap)
+/* The seal text (NULL: there is no seal file) checked against the journals js holds; path names the seal in
+ * messages. Reads nothing but its arguments, so that it can be fuzzed (fuzz/fuzz_seal.c). */
+int journal_seal_check_text(struct journals *js, const char *path, const uint8_t *text, size_t len, int had_store,
+			    int reseal, char *err, size_t cap)
 {
-	char *path = seal_path(js), msg[256];
-	uint8_t *text = NULL, mac[32], want[32];
-	size_t len, mac_len = 0;
-	if (!path) {
-		snprintf(err, cap, "out of memory");
-		return -1;
-	}
-	int re = vouch_file_read_regular(path, 1 << 20, &text, &len);
-	int missing = re == VOUCH_E_IO && errno == ENOENT;
-	if (re && !missing) {
-		snprintf(err, cap, "%s: %s", path, re == VOUCH_E_IO ? strerror(errno) : vouch_strerror(re));
-		free(path);
-		return -1;
-	}
+	char msg[256];
+	uint8_t mac[32], want[32];
+	size_t mac_len = 0;
+	int missing = text == NULL;
 	json_t *o = missing ? NULL : json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, NULL);
-	free(text);
 	json_t *sealed = json_object_get(o, "journals"), *m = json_object_get(o, "mac");
 	int rc = 0;
 	if (!missing && (!json_is_object(sealed) || !json_is_string(json_object_get(o, "format")) ||
@@ -158,7 +150,7 @@ int journal_seal_check(struct journals *js, int had_store, int reseal, char *err
 			 mac_len != 32)) {
 		snprintf(err, cap, "%s is not a journal seal (%s: format, journals, mac)", path, SEAL_FORMAT);
 		rc = -1;
-	} else if (!missing && (seal_mac(js, sealed, want) || CRYPTO_memcmp(want, mac, 32))) {
+	} else if (!missing && (journal_seal_mac(js, sealed, want) || CRYPTO_memcmp(want, mac, 32))) {
 		snprintf(err, cap, "%s was not written by vouchd (its MAC does not verify): it was edited", path);
 		rc = -1;
 	} else if (missing && !had_store && js->app->journals_begun && !reseal) {
@@ -209,6 +201,27 @@ int journal_seal_check(struct journals *js, int had_store, int reseal, char *err
 		}
 	}
 	json_decref(o);
+	return rc;
+}
+
+int journal_seal_check(struct journals *js, int had_store, int reseal, char *err, size_t cap)
+{
+	char *path = seal_path(js);
+	uint8_t *text = NULL;
+	size_t len = 0;
+	if (!path) {
+		snprintf(err, cap, "out of memory");
+		return -1;
+	}
+	int re = vouch_file_read_regular(path, 1 << 20, &text, &len);
+	int missing = re == VOUCH_E_IO && errno == ENOENT;
+	if (re && !missing) {
+		snprintf(err, cap, "%s: %s", path, re == VOUCH_E_IO ? strerror(errno) : vouch_strerror(re));
+		free(path);
+		return -1;
+	}
+	int rc = journal_seal_check_text(js, path, missing ? NULL : text, len, had_store, reseal, err, cap);
+	free(text);
 	free(path);
 	return rc;
 }

@@ -59,6 +59,10 @@ expect 0 "--now with fractional seconds, Z" -- "$VOUCH" verify $TDXQ --now 2025-
 for bad in 2025-07-19T12:00:34+2:00 2025-07-19T10:00:34.Z 2025-07-19T10:00:34+02:00x 2025-07-19T10:00:34+24:00; do
   expect 64 "--now $bad is refused" -- "$VOUCH" verify $TDXQ --now $bad
 done
+# offsets of digits only (sscanf's %2d took a sign or a space: +-1:00 was accepted as one hour back)
+for bad in "2025-07-19T12:00:34+-1:00" "2025-07-19T12:00:34+ 2:00" "2025-07-19T10:00:34+00:-5" "2025-07-19T10:00:34-+0:00"; do
+  expect 64 "--now $bad (an offset that is not digits) is refused" -- "$VOUCH" verify $TDXQ --now "$bad"
+done
 expect 64 "a bad --now" -- "$VOUCH" verify $D/tdx_quote --no-collateral --now yesterday
 expect 64 "an unknown --accept status" -- "$VOUCH" verify $D/tdx_quote --no-collateral --accept Fine
 expect 64 "--collateral and --no-collateral together" -- "$VOUCH" verify $D/tdx_quote --no-collateral --collateral x

@@ -38,9 +38,14 @@ size_t vouch_base64url_encode(char *out, const uint8_t *in, size_t n);
 void vouch_wipe(void *p, size_t len);
 
 /* The string member key of the JSON object text (top level only), decoded into out (cap bytes with the
- * NUL), without allocating; the whole text must be one valid object. Returns 0, VOUCH_E_JSON (not an object,
- * no such string member, or an embedded NUL) or VOUCH_E_LIMIT (longer than cap - 1). */
+ * NUL), without allocating; the whole text must be one valid object. Member names are compared decoded
+ * ("\u0069d" is "id"); key is under 256 bytes. Returns 0, VOUCH_E_JSON (not an object, no such string member,
+ * an embedded NUL, or a second member named key, whatever its value: readers differ on which one counts) or
+ * VOUCH_E_LIMIT (longer than cap - 1). On failure out is all zeros. */
 int vouch_json_member_string(char *out, size_t cap, const char *text, size_t len, const char *key);
+/* How many top-level members of the JSON object text are named key (compared decoded, as above), without
+ * allocating; the whole text must be one valid object. Returns the count (0 or more) or VOUCH_E_JSON. */
+int vouch_json_member_count(const char *text, size_t len, const char *key);
 
 /* A growing byte buffer, its data always followed by a NUL (so that text reads as a C string). Growing moves
  * the data to a new block and wipes the old one, and vouch_buf_free wipes: a buffer may hold a secret (a key

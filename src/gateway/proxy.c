@@ -17,6 +17,7 @@
 #include <openssl/sha.h>
 
 #include "gateway.h"
+#include "vouch/err.h"
 #include "vouch/util.h"
 
 #define MAX_ANSWER (64u << 20)
@@ -178,24 +179,61 @@ static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned status, con
 }
 
 /* The top-level "id" of an OpenAI answer or chunk (a JSON object), if it is a usable key: 1 to GW_ID_MAX - 1
- * characters of [A-Za-z0-9._:-]. The backend chose it; an answer without one gets no receipt. Read without
- * allocating: the answer may be large and this is on every answer's path. */
-static int find_id(const char *text, size_t n, char out[GW_ID_MAX])
+ * characters of [A-Za-z0-9._:-]. The backend chose it; an answer without one gets no receipt, nor does one
+ * whose object names "id" twice (JSON.parse, as every JS client, takes the last; another reader the first: the
+ * receipt's id could differ from the one the client sees). Read without allocating: the answer may be large
+ * and this is on every answer's path. Returns 1, or 0 with why set. */
+static int find_id(const char *text, size_t n, char out[GW_ID_MAX], const char **why)
 {
-	if (vouch_json_member_string(out, GW_ID_MAX, text, n, "id") || !out[0])
-		return 0;
-	return strspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") == strlen(out);
+	int e = vouch_json_member_string(out, GW_ID_MAX, text, n, "id");
+	if (!e && out[0] && strspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") == strlen(out))
+		return 1;
+	if (!e || e == VOUCH_E_LIMIT)
+		*why = "its \"id\" is not 1 to 127 characters of [A-Za-z0-9._:-]";
+	else if (vouch_json_member_count(text, n, "id") > 1)
+		*why = "its top-level \"id\" is given more than once (JSON readers differ on which one counts)";
+	else
+		*why = "it is not a JSON object with a top-level string \"id\"";
+	out[0] = 0;
+	return 0;
 }
 
-/* The id of a stream: that of its first event ("data: {...}"), once the event is whole in text. */
-static int stream_id(const char *text, size_t n, char out[GW_ID_MAX])
+static void no_receipt(const char *path, int streamed, const char *why)
+{
+	fprintf(stderr, "vouch-gateway: no receipt for the backend's %s answer to %s: %s\n",
+		streamed ? "streamed" : "whole", path, why);
+}
+
+/* The id of a stream: that of its first event ("data: {...}"), once the event is whole in text. Returns 1
+ * with the id, -1 when the first event has no usable one (why set), 0 while the event is not whole. */
+static int stream_id(const char *text, size_t n, char out[GW_ID_MAX], const char **why)
 {
 	const char *d = memmem(text, n, "data:", 5);
 	if (!d)
 		return 0;
 	d += 5;
 	const char *end = memmem(d, n - (size_t)(d - text), "\n\n", 2);
-	return end && find_id(d, (size_t)(end - d), out);
+	if (!end)
+		return 0;
+	return find_id(d, (size_t)(end - d), out, why) ? 1 : -1;
+}
+
+/* The backend's Content-Type, if it is one to pass on: 1 to 255 characters of visible ASCII, space and tab
+ * (RFC 9110 §5.5 field-content without obs-text; a media type needs no more). Anything else (control bytes,
+ * bytes over 0x7f) would reach the client's HTTP parser and logs as the backend wrote it: it is replaced by
+ * application/json (what the OpenAI routes answer) and the replacement logged. */
+static const char *content_type(const char *type, const char *path)
+{
+	if (!type)
+		return "application/json";
+	size_t n = strlen(type), i = 0;
+	while (i < n && ((type[i] >= 0x20 && type[i] < 0x7f) || type[i] == '\t'))
+		i++;
+	if (n && n < 256 && i == n)
+		return type;
+	fprintf(stderr, "vouch-gateway: the backend's Content-Type for %s is not a valid header value (%s at byte %zu): "
+		"sent as application/json\n", path, i < n ? "a control or non-ASCII byte" : n ? "over 255 bytes" : "empty", i);
+	return "application/json";
 }
 
 /* Whether the client has closed its connection (or reset it): a model should not go on computing an answer
@@ -287,12 +325,15 @@ static enum MHD_Result whole(struct gw *g, struct MHD_Connection *c, const char 
 		 * there is no answer to give, nor a receipt */
 		return gone ? MHD_NO : backend_failed(c, rc);
 	}
-	if (status == 200 && find_id(b.p ? b.p : "", b.len, pending->id)) {
+	const char *why;
+	if (status == 200 && find_id(b.p ? b.p : "", b.len, pending->id, &why)) {
 		SHA256((const uint8_t *)(b.p ? b.p : ""), b.len, pending->resp);
 		memcpy(pending->req, req_hash, 32);
 		receipt_expect(g, pending); /* signed once sent (server.c) */
+	} else if (status == 200) {
+		no_receipt(path, 0, why);
 	}
-	enum MHD_Result ret = send_bytes(c, (unsigned)status, type ? type : "application/json", &b);
+	enum MHD_Result ret = send_bytes(c, (unsigned)status, content_type(type, path), &b);
 	free(type);
 	return ret;
 }
@@ -311,8 +352,9 @@ struct stream {
 	long status;
 	SHA256_CTX hash;       /* of every byte given to the client */
 	uint8_t req_hash[32];
+	char path[32];         /* the route, for the log (MHD's url is the request's, not the response's) */
 	char id[GW_ID_MAX];
-	int have_id;
+	int have_id;           /* 1: the first event's id; -1: it has none to use (no receipt); 0: not yet known */
 	char head[8192];       /* the stream's first bytes, where the first chunk's id is */
 	size_t head_n;
 };
@@ -372,8 +414,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		uint8_t resp[32];
 		SHA256_Final(resp, &st->hash);
-		if (st->have_id)
+		if (st->have_id == 1)
 			receipt_add(st->g, st->id, st->req_hash, resp);
+		else if (!st->have_id)
+			no_receipt(st->path, 1, "no whole first event (\"data: {...}\" and a blank line) in its first 8 KiB");
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	}
 	if (n > max)
@@ -382,9 +426,11 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 	SHA256_Update(&st->hash, out, n);
 	if (!st->have_id && st->head_n < sizeof st->head) {
 		size_t k = n < sizeof st->head - st->head_n ? n : sizeof st->head - st->head_n;
+		const char *why;
 		memcpy(st->head + st->head_n, out, k);
 		st->head_n += k;
-		st->have_id = stream_id(st->head, st->head_n, st->id);
+		if ((st->have_id = stream_id(st->head, st->head_n, st->id, &why)) < 0)
+			no_receipt(st->path, 1, why);
 	}
 	st->q_off += n;
 	if (st->q_off == st->q.len)
@@ -409,6 +455,7 @@ static enum MHD_Result streamed(struct gw *g, struct MHD_Connection *c, const ch
 		return MHD_NO;
 	st->g = g;
 	st->c = c;
+	snprintf(st->path, sizeof st->path, "%s", path);
 	memcpy(st->req_hash, req_hash, 32);
 	SHA256_Init(&st->hash);
 	st->taker = pthread_self();
@@ -454,12 +501,12 @@ static enum MHD_Result streamed(struct gw *g, struct MHD_Connection *c, const ch
 		}
 		char *type = NULL;
 		curl_easy_getinfo(st->e, CURLINFO_CONTENT_TYPE, &type);
-		type = strdup(type ? type : "application/json");
+		type = type ? strdup(type) : NULL; /* (curl's copy goes with the handle) */
 		vouch_buf b = st->q; /* read whole: nothing was given to the client yet */
 		st->q = (vouch_buf){0};
 		unsigned status = (unsigned)st->status;
 		stream_free(st);
-		enum MHD_Result ret = send_bytes(c, status, type ? type : "application/json", &b);
+		enum MHD_Result ret = send_bytes(c, status, content_type(type, path), &b);
 		free(type);
 		return ret;
 	}

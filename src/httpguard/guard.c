@@ -16,6 +16,7 @@
 
 #define REAP_PERIOD_MS 250
 #define TRIM_ABOVE 256 /* connections at once that make a flood worth trimming after */
+#define TRIM_WAIT_S 2.0 /* how long a trim waits for connections to stop closing */
 
 enum phase { HEAD, BODY, BUSY, SHUT };
 
@@ -34,6 +35,8 @@ struct http_guard {
 	unsigned head_s, body_s;
 	struct http_guard_conn *list;
 	size_t n, peak; /* connections now; most since the last trim */
+	double flood_end; /* when the connections fell to a quarter of the peak (0: not since the last trim) */
+	double last_close;
 };
 
 static double mono_s(void)
@@ -65,9 +68,16 @@ static void *reaper(void *arg)
 				k->phase = SHUT;
 				shutdown(k->fd, SHUT_RDWR);
 			}
-		int trim = g->peak >= TRIM_ABOVE && g->n <= g->peak / 4;
+		/* A connection's memory (its pool, its thread's cache) is freed after its CLOSED, by a thread that
+		 * may wait for a CPU while thousands end: trimmed at once, that memory stayed, and in the main arena
+		 * (sbrk) nothing but a trim gives back a hole below live blocks. So the trim waits for the flood to
+		 * be over: no connection closed for a period (or, under steady traffic, TRIM_WAIT_S at most). */
+		if (!g->flood_end && g->peak >= TRIM_ABOVE && g->n <= g->peak / 4)
+			g->flood_end = now;
+		int trim = g->flood_end &&
+			   (now - g->last_close >= REAP_PERIOD_MS / 1e3 || now - g->flood_end >= TRIM_WAIT_S);
 		if (trim)
-			g->peak = g->n;
+			g->peak = g->n, g->flood_end = 0;
 		if (trim) { /* outside the lock: connections come and go meanwhile */
 			pthread_mutex_unlock(&g->lock);
 			http_guard_trim();
@@ -150,6 +160,7 @@ void http_guard_closed(struct http_guard *g, struct http_guard_conn *k)
 	if (k->next)
 		k->next->prev = k->prev;
 	g->n--;
+	g->last_close = mono_s();
 	pthread_mutex_unlock(&g->lock);
 	free(k);
 }

@@ -38,8 +38,9 @@ void http_guard_idle(struct http_guard *g, struct http_guard_conn *k);
 unsigned http_guard_framing(struct MHD_Connection *c, size_t max_body, char *err, size_t cap);
 
 /* A connection flood ended: return the freed memory of glibc's arenas to the system (a thread per connection
- * takes an arena each and keeps what it freed). Called by the reaper when the connections it saw at once have
- * fallen from at least trim_above to a quarter of that; exposed for tests. */
+ * takes an arena each and keeps what it freed). Called by the reaper once the connections it saw at once have
+ * fallen from at least 256 to a quarter of that and none has closed for a reap period (their threads free
+ * their memory after CLOSED), or 2 s after the fall under steady traffic; exposed for tests. */
 void http_guard_trim(void);
 
 #endif

@@ -387,26 +387,45 @@ escaped:;
 	return jr_unescape(raw, buf, sizeof buf, &n) == 0 && n == strlen(s) && memcmp(buf, s, n) == 0;
 }
 
+/* Members are found by their decoded name ("\u0069d" is "id", as every JSON reader sees it). A second member
+ * of the name asked for is refused: RFC 8259 §4 leaves duplicate names to the reader, and readers differ
+ * (JSON.parse and Python take the last, this reader would take the first, jansson's JSON_REJECT_DUPLICATES
+ * refuses), so a value taken from such a text may not be the one its other readers see. */
 int vouch_json_member_string(char *out, size_t cap, const char *text, size_t len, const char *key)
 {
 	jr j = jr_init(text, len);
-	int n = 0, found = 0;
+	int n = 0, found = 0, e = 0;
+	span k;
+	if (cap)
+		out[0] = 0;
+	while (!e && jr_obj_next(&j, &n, &k)) {
+		if (!jr_str_eq(k, key)) {
+			e = jr_skip(&j) ? VOUCH_E_JSON : 0;
+			continue;
+		}
+		span raw;
+		size_t got;
+		if (found++ || jr_str(&j, &raw))
+			e = VOUCH_E_JSON;
+		else if (!(e = jr_unescape(raw, out, cap, &got)) && strlen(out) != got)
+			e = VOUCH_E_JSON;
+	}
+	if (!e && (j.err || jr_end(&j) || !found))
+		e = VOUCH_E_JSON;
+	if (e && cap)
+		vouch_wipe(out, cap); /* never half-written */
+	return e;
+}
+
+int vouch_json_member_count(const char *text, size_t len, const char *key)
+{
+	jr j = jr_init(text, len);
+	int n = 0, count = 0;
 	span k;
 	while (jr_obj_next(&j, &n, &k)) {
-		if (!found && span_eq_str(k, key)) {
-			span raw;
-			size_t got;
-			if (jr_str(&j, &raw))
-				return VOUCH_E_JSON;
-			int e = jr_unescape(raw, out, cap, &got);
-			if (e)
-				return e;
-			if (strlen(out) != got)
-				return VOUCH_E_JSON;
-			found = 1;
-		} else if (jr_skip(&j)) {
+		count += jr_str_eq(k, key);
+		if (jr_skip(&j))
 			return VOUCH_E_JSON;
-		}
 	}
-	return j.err || jr_end(&j) || !found ? VOUCH_E_JSON : 0;
+	return j.err || jr_end(&j) ? VOUCH_E_JSON : count;
 }

@@ -33,12 +33,13 @@ async function gateway(backendUrl, extra = [], runDir = run) {
 }
 // resolves with the status, the body, and whether the answer ended cleanly (complete: false when the server
 // broke it off)
+// (and its Content-Type, read leniently so that a bad one is seen rather than refused by node's parser)
 function request(port, method, p, body, headers = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: p, method, headers }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: p, method, headers, insecureHTTPParser: true }, (res) => {
       let t = '';
       res.on('data', (d) => { t += d; });
-      const done = () => resolve({ status: res.statusCode, text: t, complete: res.complete });
+      const done = () => resolve({ status: res.statusCode, text: t, complete: res.complete, type: res.headers['content-type'] });
       res.on('end', done);
       res.on('error', done);
       res.on('aborted', done);
@@ -184,6 +185,56 @@ test('a backend that misbehaves: a huge error answer, a stream broken off, space
   const bad = await get(g.port, '/v1/%FF');
   assert.equal(bad.status, 404);
   assert.ok(JSON.parse(bad.text).error);
+});
+
+test('an answer naming "id" twice gets no receipt under either id, and still reaches its client', async () => {
+  // JSON.parse (every JS client) takes the last of duplicate names, a first-match reader the first: refused, so
+  // a receipt's chat id is never another than the one the client sees
+  const g = await gateway(backend);
+  const logged = () => (g.p.output().match(/no receipt for the backend's .* given more than once/g) || []).length;
+  for (const model of ['fake-dup-id', 'fake-dup-id-escaped']) {
+    for (const stream of [false, true]) {
+      const n0 = logged();
+      const r = await post(g.port, '/v1/chat/completions', chat(model, { stream, max_tokens: 3 }));
+      assert.equal(r.status, 200, `${model}, stream ${stream}: the answer is passed through`);
+      const first = stream ? JSON.parse(r.text.split('\n\n')[0].slice(5)) : JSON.parse(r.text);
+      const ids = [...r.text.matchAll(/"(?:id|\\u0069d)":"([^"]+)"/g)].map((m) => m[1]).slice(0, 2);
+      assert.match(ids[0], /^chatcmpl-\d+$/);
+      assert.match(ids[1], /^dup-\d+$/);
+      assert.equal(first.id, ids[1], 'JSON.parse sees the last one');
+      if (stream) assert.ok(r.text.endsWith('data: [DONE]\n\n'), 'the stream ends cleanly');
+      // (a receipt is in the index before the answer's last byte leaves: a 404 here is no race)
+      for (const id of ids) {
+        const sig = await get(g.port, `/v1/signature/${id}`);
+        assert.equal(sig.status, 404, `${model}, stream ${stream}: a receipt for ${id}: ${sig.text}`);
+      }
+      for (let i = 0; i < 250 && logged() === n0; i++) await sleep(20); // (stderr comes on its own pipe)
+      assert.equal(logged(), n0 + 1, `${model}, stream ${stream}: said once why there is no receipt`);
+    }
+  }
+  // the control: the same answer with one id has its receipt
+  const one = await post(g.port, '/v1/chat/completions', chat('m', { max_tokens: 3 }));
+  assert.equal((await get(g.port, `/v1/signature/${JSON.parse(one.text).id}`)).status, 200);
+});
+
+test('a backend Content-Type with control bytes is replaced by application/json, and said so', async () => {
+  const g = await gateway(backend);
+  const logged = () => (g.p.output().match(/Content-Type for \/v1\/chat\/completions is not a valid header value/g) || []).length;
+  const cases = [['fake-bad-type', false, 200], ['fake-bad-type-fail', false, 500], ['fake-bad-type-fail', true, 500]];
+  for (const [model, stream, code] of cases) {
+    const n0 = logged();
+    const r = await post(g.port, '/v1/chat/completions', chat(model, { stream }));
+    assert.equal(r.status, code, model);
+    assert.equal(r.type, 'application/json', `${model}, stream ${stream}: ${JSON.stringify(r.type)}`);
+    assert.ok(JSON.parse(r.text), 'the body is passed through');
+    for (let i = 0; i < 250 && logged() === n0; i++) await sleep(20); // (stderr comes on its own pipe)
+    assert.equal(logged(), n0 + 1, `${model}, stream ${stream}: logged`);
+  }
+  // the control: a valid type of the backend's own is passed on as it is
+  const ok = await post(g.port, '/v1/chat/completions', chat('fake-fail'));
+  assert.equal(ok.type, 'application/json');
+  const sse = await post(g.port, '/v1/chat/completions', chat('m', { stream: true }));
+  assert.equal(sse.type, 'text/event-stream');
 });
 
 test('a slow client: the backend is paused and resumed, the stream arrives whole, its receipt covers every byte', async () => {

@@ -10,7 +10,10 @@
  * its stream off after 3 events, "fake-spaced" answers JSON with spaces and the id not first, "fake-fixed-id"
  * always answers id "chatcmpl-0", "fake-hold" holds the request 10 s before answering (printing "holding a
  * request"), watching its client: if the client (the gateway) closes the connection, it prints "client left after
- * <ms> ms" and stops, as vLLM stops a request whose client has gone. Ids are otherwise "chatcmpl-<n>" and "cmpl-<n>", n counting from 1.
+ * <ms> ms" and stops, as vLLM stops a request whose client has gone. "fake-dup-id" gives its (chat) answer, and
+ * each event of its stream, a second top-level id "dup-<n>" after the first ("fake-dup-id-escaped": named
+ * "\u0069d"). "fake-bad-type" answers with a Content-Type holding control bytes ("fake-bad-type-fail": a 500
+ * with it, streamed or not). Ids are otherwise "chatcmpl-<n>" and "cmpl-<n>", n counting from 1.
  *
  *   fake_llm [--port N] [--token T]   prints "port N" once listening; runs until SIGTERM. With --token, every
  *                                     request must carry "Authorization: Bearer T" (else 401), as vLLM --api-key */
@@ -42,7 +45,10 @@ struct stream {
 	char model[64], tag[64];
 	int tokens, sent, done, delay_ms;
 	int cut_after; /* > 0: the stream breaks off after this many events (no clean end) */
+	char dup[64];  /* "" or a second id member, from its comma: fake-dup-id */
 };
+
+#define BAD_TYPE "application/json\x01\x1b[2J" /* fake-bad-type: control bytes, CR and LF aside (MHD refuses those) */
 
 static void tag_of(json_t *req, int chat, char *out, size_t cap)
 {
@@ -71,8 +77,9 @@ static int event(const struct stream *s, int i, char *buf, size_t cap)
 	if (s->chat)
 		return snprintf(buf, cap,
 				"data: {\"id\":\"chatcmpl-%ld\",\"object\":\"chat.completion.chunk\",\"created\":1764000000,"
-				"\"model\":\"%s\",\"choices\":[{\"index\":0,\"delta\":{%s%s%s},\"finish_reason\":%s}]}\n\n",
-				s->id, s->model, last ? "" : "\"content\":\"", tok, last ? "" : "\"", last ? "\"stop\"" : "null");
+				"\"model\":\"%s\",\"choices\":[{\"index\":0,\"delta\":{%s%s%s},\"finish_reason\":%s}]%s}\n\n",
+				s->id, s->model, last ? "" : "\"content\":\"", tok, last ? "" : "\"", last ? "\"stop\"" : "null",
+				s->dup);
 	return snprintf(buf, cap,
 			"data: {\"id\":\"cmpl-%ld\",\"object\":\"text_completion\",\"created\":1764000000,\"model\":\"%s\","
 			"\"choices\":[{\"index\":0,\"text\":\"%s\",\"finish_reason\":%s}]}\n\n",
@@ -98,13 +105,19 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	return n;
 }
 
-static enum MHD_Result json_answer(struct MHD_Connection *c, unsigned status, const char *text)
+static enum MHD_Result typed_answer(struct MHD_Connection *c, unsigned status, const char *text, const char *type)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
-	MHD_add_response_header(r, "Content-Type", "application/json");
+	if (MHD_add_response_header(r, "Content-Type", type) != MHD_YES)
+		fprintf(stderr, "fake_llm: MHD refused the Content-Type\n");
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result json_answer(struct MHD_Connection *c, unsigned status, const char *text)
+{
+	return typed_answer(c, status, text, "application/json");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -159,6 +172,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		s.cut_after = 3;
 	if (!strcmp(s.model, "fake-fixed-id"))
 		s.id = 0;
+	if (!strcmp(s.model, "fake-dup-id") || !strcmp(s.model, "fake-dup-id-escaped"))
+		snprintf(s.dup, sizeof s.dup, ",\"%s\":\"dup-%ld\"", strcmp(s.model, "fake-dup-id") ? "\\u0069d" : "id", s.id);
 	int streaming = json_is_true(json_object_get(req, "stream"));
 	json_decref(req);
 	if (!strcmp(s.model, "fake-hold")) {
@@ -174,6 +189,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			}
 		}
 	}
+	if (!strcmp(s.model, "fake-bad-type-fail"))
+		return typed_answer(c, 500, "{\"error\":{\"message\":\"the model failed\",\"type\":\"server_error\"}}", BAD_TYPE);
 	if (!strcmp(s.model, "fake-fail"))
 		return json_answer(c, 500, "{\"error\":{\"message\":\"the model failed\",\"type\":\"server_error\"}}");
 	if (!strcmp(s.model, "fake-fail-big")) {
@@ -212,15 +229,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		snprintf(answer, cap + 512,
 			 "{\"id\":\"chatcmpl-%ld\",\"object\":\"chat.completion\",\"created\":1764000000,\"model\":\"%s\","
 			 "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"%s\"},"
-			 "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":%d,\"total_tokens\":%d}}",
-			 s.id, s.model, content, s.tokens, s.tokens + 5);
+			 "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":%d,\"total_tokens\":%d}%s}",
+			 s.id, s.model, content, s.tokens, s.tokens + 5, s.dup);
 	else
 		snprintf(answer, cap + 512,
 			 "{\"id\":\"cmpl-%ld\",\"object\":\"text_completion\",\"created\":1764000000,\"model\":\"%s\","
 			 "\"choices\":[{\"index\":0,\"text\":\"%s\",\"finish_reason\":\"stop\"}],"
 			 "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":%d,\"total_tokens\":%d}}",
 			 s.id, s.model, content, s.tokens, s.tokens + 5);
-	enum MHD_Result ret = json_answer(c, 200, answer);
+	enum MHD_Result ret = typed_answer(c, 200, answer, strcmp(s.model, "fake-bad-type") ? "application/json" : BAD_TYPE);
 	free(text);
 	free(content);
 	free(answer);

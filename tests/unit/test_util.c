@@ -157,6 +157,29 @@ static void json_member_string_reads_the_top_level_only(void)
 		CHECK(vouch_json_member_string(out, sizeof out, t, n, "id") != 0);
 }
 
+static void json_member_string_refuses_a_name_given_twice(void)
+{
+	/* JSON.parse takes the last of duplicate names, a first-match reader the first: neither is taken. Names
+	 * compare decoded, so an escaped spelling is the same name. */
+	char out[16];
+	const char *refused[] = {"{\"id\":\"a\",\"id\":\"b\"}", "{\"id\":\"a\",\"x\":1,\"id\":\"a\"}",
+				 "{\"id\":\"a\",\"\\u0069d\":\"b\"}", "{\"i\\u0064\":\"a\",\"id\":\"b\"}",
+				 "{\"id\":\"a\",\"id\":5}", "{\"id\":\"a\",\"id\":null}"};
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		memset(out, 'x', sizeof out);
+		CHECK_ERR(vouch_json_member_string(out, sizeof out, refused[i], strlen(refused[i]), "id"), VOUCH_E_JSON);
+		CHECK(out[0] == 0); /* never half-written */
+		CHECK(vouch_json_member_count(refused[i], strlen(refused[i]), "id") == 2);
+	}
+	const char *escaped = "{\"\\u0069d\":\"b\",\"choices\":[{\"id\":\"c\"}],\"ids\":\"d\"}";
+	CHECK_OK(vouch_json_member_string(out, sizeof out, escaped, strlen(escaped), "id"));
+	CHECK_STR(out, "b");
+	CHECK(vouch_json_member_count(escaped, strlen(escaped), "id") == 1);
+	CHECK(vouch_json_member_count("{}", 2, "id") == 0);
+	CHECK(vouch_json_member_count("[1]", 3, "id") == VOUCH_E_JSON);
+	CHECK(vouch_json_member_count("{\"id\":1} x", 10, "id") == VOUCH_E_JSON);
+}
+
 static void buf_grows_keeps_a_nul_and_enforces_its_limit(void)
 {
 	vouch_buf b = {0};
@@ -188,6 +211,7 @@ int main(int argc, char **argv)
 		T(every_error_code_has_a_name_and_a_message),
 		T(hex_exact_takes_exactly_n_bytes),
 		T(json_member_string_reads_the_top_level_only),
+		T(json_member_string_refuses_a_name_given_twice),
 		T(buf_grows_keeps_a_nul_and_enforces_its_limit),
 	};
 	return test_main(argc, argv, tests, ARRAY_LEN(tests));

@@ -213,9 +213,10 @@ static int owns_journal(const struct principal *p, const char *name, size_t len)
 	return 0;
 }
 
-/* The owners of a key (what = 'k') or journal ('j'): their count; *first is the first one. */
+/* The owners of a key (what = 'k') or journal ('j'): their count; *first is the first one; their names are
+ * appended to names when it is given. */
 static size_t owners(const struct app *a, int what, const char *s, size_t len, const struct principal *caller,
-		     int *mine, const struct principal **first)
+		     int *mine, const struct principal **first, json_t *names)
 {
 	size_t n = 0;
 	*mine = 0;
@@ -226,6 +227,8 @@ static size_t owners(const struct app *a, int what, const char *s, size_t len, c
 			*first = *first ? *first : p;
 			*mine |= p == caller;
 			n++;
+			if (names)
+				json_array_append_new(names, json_string(p->name));
 		}
 	}
 	return n;
@@ -260,7 +263,7 @@ int policy_key_use(const struct app *a, const req *r, const char *path, size_t l
 {
 	int mine;
 	const struct principal *first;
-	size_t n = owners(a, 'k', path, len, policy_caller(a, r), &mine, &first);
+	size_t n = owners(a, 'k', path, len, policy_caller(a, r), &mine, &first, NULL);
 	return n == 0 || mine ? 0 : refuse(a, r, "key path", path, len, first, n, err, cap);
 }
 
@@ -280,7 +283,7 @@ int policy_journal_write(const struct app *a, const req *r, const char *name, si
 		name = DEFAULT_JOURNAL, len = strlen(DEFAULT_JOURNAL);
 	int mine;
 	const struct principal *first;
-	size_t n = owners(a, 'j', name, len, policy_caller(a, r), &mine, &first);
+	size_t n = owners(a, 'j', name, len, policy_caller(a, r), &mine, &first, NULL);
 	return n == 0 || mine ? 0 : refuse(a, r, "journal", name, len, first, n, err, cap);
 }
 
@@ -292,14 +295,9 @@ static json_t *access_item(const struct app *a, int what, const json_t *v, const
 	if (what == 'j' && !len)
 		s = DEFAULT_JOURNAL, len = strlen(DEFAULT_JOURNAL);
 	json_t *names = json_array();
-	for (size_t i = 0; i < a->cfg.n_principals; i++) {
-		const struct principal *p = &a->cfg.principals[i];
-		if (what == 'k' ? owns_key(p, s, len) : owns_journal(p, s, len))
-			json_array_append_new(names, json_string(p->name));
-	}
 	int mine;
 	const struct principal *first;
-	size_t n = owners(a, what, s, len, caller, &mine, &first);
+	size_t n = owners(a, what, s, len, caller, &mine, &first, names);
 	json_t *o = json_pack("{s:s%}", what == 'k' ? "path" : "journal", s, len);
 	if (what == 'k')
 		json_object_set_new(o, "sign_only", json_boolean(policy_sign_only(a, s, len)));
